@@ -1,1 +1,1606 @@
-/* placeholder: being written */
+/* td-frame.c - TdFrame: one protocol frame, decoded from or encoded to the
+ * JSON text of one WebSocket message (docs/protocol.md).
+ *
+ * Decoding distrusts its input: size, UTF-8, nesting and strict syntax are
+ * checked before json-glib parses (json-glib 1.6 crashes on deep nesting
+ * and accepts much that is not JSON), then every member the frame type
+ * uses is checked for type and limits, and errors name the member.
+ * Encoding is hand-written: it is on the server's hot path and the member
+ * order is fixed so that golden files compare byte for byte.
+ */
+#define G_LOG_DOMAIN "td-proto"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "td-proto.h"
+#include "td-proto-private.h"
+
+/* Longest "message" accepted in an error frame; td_frame_new_error()
+ * truncates to it so that whatever we encode we also decode. */
+#define MAX_ERROR_MESSAGE 1024
+
+struct _TdFrame {
+  TdFrameType  type;
+  gboolean     history_result;
+  char        *req;
+  gint         protocol;
+  char        *user;           /* auth login, presence user */
+  char        *password;
+  char        *token;
+  char        *device;
+  char        *client;
+  char        *id;             /* send, error */
+  char        *to;
+  char        *text;
+  char        *peer;
+  char        *error_message;
+  TdErrorCode  error_code;
+  gint64       seq;            /* ack, synced */
+  gint64       before;
+  gint64       token_expires;
+  gint64       last_seq;
+  guint        limit;
+  TdPresence   status;
+  gboolean     more;
+  gboolean     complete;
+  gboolean     duplicate;
+  TdUser      *self_user;
+  TdMessage   *message;
+  GPtrArray   *departments;    /* char * */
+  GPtrArray   *users;          /* TdUser * */
+  GPtrArray   *messages;       /* TdMessage * */
+};
+
+G_DEFINE_BOXED_TYPE (TdFrame, td_frame, td_frame_ref, td_frame_unref)
+
+static const char * const frame_type_names[TD_FRAME_N_TYPES] = {
+  [TD_FRAME_INVALID] = "invalid",
+  [TD_FRAME_AUTH] = "auth",
+  [TD_FRAME_SEND] = "send",
+  [TD_FRAME_ACK] = "ack",
+  [TD_FRAME_HISTORY] = "history",
+  [TD_FRAME_STATUS] = "status",
+  [TD_FRAME_LOGOUT] = "logout",
+  [TD_FRAME_PING] = "ping",
+  [TD_FRAME_WELCOME] = "welcome",
+  [TD_FRAME_DIRECTORY] = "directory",
+  [TD_FRAME_PRESENCE] = "presence",
+  [TD_FRAME_MESSAGE] = "message",
+  [TD_FRAME_SENT] = "sent",
+  [TD_FRAME_SYNCED] = "synced",
+  [TD_FRAME_PONG] = "pong",
+  [TD_FRAME_BYE] = "bye",
+  [TD_FRAME_ERROR] = "error",
+};
+
+/**
+ * td_frame_type_to_string:
+ * @type: a #TdFrameType
+ *
+ * Returns: (transfer none): the wire "type" value, or "invalid".
+ */
+const char *
+td_frame_type_to_string (TdFrameType type)
+{
+  if ((guint) type >= TD_FRAME_N_TYPES)
+    return frame_type_names[TD_FRAME_INVALID];
+  return frame_type_names[type];
+}
+
+static TdFrameType
+frame_type_from_string (const char *str)
+{
+  for (guint i = 1; i < TD_FRAME_N_TYPES; i++)
+    {
+      if (strcmp (str, frame_type_names[i]) == 0)
+        return (TdFrameType) i;
+    }
+  return TD_FRAME_INVALID;
+}
+
+/* ---- Life cycle ---- */
+
+static void
+frame_clear (gpointer data)
+{
+  TdFrame *self = data;
+
+  /* Do not leave the password in freed memory. */
+  if (self->password != NULL)
+    explicit_bzero (self->password, strlen (self->password));
+
+  g_free (self->req);
+  g_free (self->user);
+  g_free (self->password);
+  g_free (self->token);
+  g_free (self->device);
+  g_free (self->client);
+  g_free (self->id);
+  g_free (self->to);
+  g_free (self->text);
+  g_free (self->peer);
+  g_free (self->error_message);
+  g_clear_pointer (&self->self_user, td_user_unref);
+  g_clear_pointer (&self->message, td_message_unref);
+  g_clear_pointer (&self->departments, g_ptr_array_unref);
+  g_clear_pointer (&self->users, g_ptr_array_unref);
+  g_clear_pointer (&self->messages, g_ptr_array_unref);
+}
+
+static TdFrame *
+frame_new (TdFrameType type, const char *req)
+{
+  TdFrame *self = g_atomic_rc_box_new0 (TdFrame);
+
+  self->type = type;
+  self->req = g_strdup (req);
+  return self;
+}
+
+TdFrame *
+td_frame_ref (TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return g_atomic_rc_box_acquire (self);
+}
+
+void
+td_frame_unref (TdFrame *self)
+{
+  g_return_if_fail (self != NULL);
+  g_atomic_rc_box_release_full (self, frame_clear);
+}
+
+/* ---- Parser cache ----
+ * Creating and finalizing a JsonParser costs about a fifth of a decode, so
+ * each thread keeps one.  It holds the tree of the last frame until the
+ * next one; after a large frame it is dropped instead. */
+
+#define PARSER_KEEP_MAX_LEN (64 * 1024)
+
+static GPrivate cached_parser = G_PRIVATE_INIT (g_object_unref);
+
+static JsonParser *
+parser_get (void)
+{
+  JsonParser *parser = g_private_get (&cached_parser);
+
+  if (parser != NULL)
+    {
+      g_private_set (&cached_parser, NULL);
+      return parser;
+    }
+  return json_parser_new_immutable ();
+}
+
+static void
+parser_put (JsonParser *parser, gsize len)
+{
+  /* Only an empty slot is filled (decode does not recurse, but be sure). */
+  if (len <= PARSER_KEEP_MAX_LEN && g_private_get (&cached_parser) == NULL)
+    g_private_set (&cached_parser, parser);
+  else
+    g_object_unref (parser);
+}
+
+/* ---- Member access for decoding ----
+ * @prefix names the enclosing object in messages ("" at top level,
+ * "message." or "users[3]." inside).  A member whose value is null is
+ * treated as absent. */
+
+static JsonNode *
+get_member (JsonObject *obj, const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
+
+static gboolean
+fail_missing (GError **error, const char *prefix, const char *name)
+{
+  g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_MISSING_FIELD,
+               "member \"%s%s\" is missing", prefix, name);
+  return FALSE;
+}
+
+static gboolean
+fail_type (GError **error, const char *prefix, const char *name, const char *what)
+{
+  g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+               "member \"%s%s\" must be %s", prefix, name, what);
+  return FALSE;
+}
+
+static gboolean
+node_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* On success *out is the string (owned by @obj), or NULL when the member
+ * is optional and absent. */
+static gboolean
+get_string (JsonObject  *obj,
+            const char  *prefix,
+            const char  *name,
+            gboolean     required,
+            gsize        min_len,
+            gsize        max_len,
+            const char **out,
+            gsize       *out_len,
+            GError     **error)
+{
+  JsonNode *node = get_member (obj, name);
+  const char *str;
+  gsize len;
+
+  *out = NULL;
+  if (node == NULL)
+    return required ? fail_missing (error, prefix, name) : TRUE;
+  if (!node_is_string (node))
+    return fail_type (error, prefix, name, "a string");
+
+  str = json_node_get_string (node);
+  len = strlen (str);
+  if (len < min_len)
+    {
+      if (min_len == 1)
+        g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                     "member \"%s%s\" must not be empty", prefix, name);
+      else
+        g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                     "member \"%s%s\" is %" G_GSIZE_FORMAT " bytes, the minimum is %"
+                     G_GSIZE_FORMAT, prefix, name, len, min_len);
+      return FALSE;
+    }
+  if (len > max_len)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "member \"%s%s\" is %" G_GSIZE_FORMAT " bytes, the limit is %"
+                   G_GSIZE_FORMAT, prefix, name, len, max_len);
+      return FALSE;
+    }
+  *out = str;
+  if (out_len != NULL)
+    *out_len = len;
+  return TRUE;
+}
+
+static gboolean
+get_login (JsonObject *obj, const char *prefix, const char *name,
+           const char **out, GError **error)
+{
+  if (!get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, out, NULL, error))
+    return FALSE;
+  return _td_proto_check_login (*out, prefix, name, error);
+}
+
+static gboolean
+get_client_id (JsonObject *obj, const char *prefix, const char *name, gboolean required,
+               const char **out, GError **error)
+{
+  if (!get_string (obj, prefix, name, required, 0, G_MAXSIZE, out, NULL, error))
+    return FALSE;
+  return *out == NULL || _td_proto_check_client_id (*out, prefix, name, error);
+}
+
+static gboolean
+get_text (JsonObject *obj, const char *prefix, const char *name,
+          const char **out, GError **error)
+{
+  gsize len = 0;
+
+  if (!get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, out, &len, error))
+    return FALSE;
+  return _td_proto_check_text (*out, len, prefix, name, error);
+}
+
+/* Integers must be JSON integers (1.0 is refused: json-glib makes it a
+ * double) within [@min, @max]; the scan already refused magnitudes
+ * above 2^53, which json-glib would have wrapped. */
+static gboolean
+get_int (JsonObject *obj,
+         const char *prefix,
+         const char *name,
+         gboolean    required,
+         gint64      min,
+         gint64      max,
+         gint64     *out,
+         GError    **error)
+{
+  JsonNode *node = get_member (obj, name);
+  gint64 value;
+
+  if (node == NULL)
+    return required ? fail_missing (error, prefix, name) : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fail_type (error, prefix, name, "an integer");
+
+  value = json_node_get_int (node);
+  if (value < min)
+    {
+      if (min == 0)
+        g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                     "member \"%s%s\" must not be negative", prefix, name);
+      else
+        g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                     "member \"%s%s\" must be at least %" G_GINT64_FORMAT,
+                     prefix, name, min);
+      return FALSE;
+    }
+  if (value > max)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "member \"%s%s\" is %" G_GINT64_FORMAT ", the limit is %" G_GINT64_FORMAT,
+                   prefix, name, value, max);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+get_bool (JsonObject *obj, const char *prefix, const char *name,
+          gboolean *out, GError **error)
+{
+  JsonNode *node = get_member (obj, name);
+
+  if (node == NULL)
+    return fail_missing (error, prefix, name);
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fail_type (error, prefix, name, "true or false");
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+get_presence (JsonObject *obj, const char *prefix, const char *name,
+              gboolean allow_offline, TdPresence *out, GError **error)
+{
+  const char *str;
+
+  if (!get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, &str, NULL, error))
+    return FALSE;
+  if (!td_presence_from_string (str, out) || (!allow_offline && *out == TD_PRESENCE_OFFLINE))
+    return fail_type (error, prefix, name,
+                      allow_offline ? "one of \"offline\", \"online\", \"away\", \"busy\""
+                                    : "one of \"online\", \"away\", \"busy\"");
+  return TRUE;
+}
+
+static gboolean
+get_array (JsonObject *obj, const char *prefix, const char *name,
+           guint max_len, JsonArray **out, GError **error)
+{
+  JsonNode *node = get_member (obj, name);
+
+  if (node == NULL)
+    return fail_missing (error, prefix, name);
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fail_type (error, prefix, name, "an array");
+  *out = json_node_get_array (node);
+  if (json_array_get_length (*out) > max_len)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "member \"%s%s\" has %u entries, the limit is %u",
+                   prefix, name, json_array_get_length (*out), max_len);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static TdUser *
+user_from_node (JsonNode *node, const char *prefix, const char *name, GError **error)
+{
+  char sub[96];
+  JsonObject *obj;
+  const char *login, *user_name, *department, *title;
+  TdPresence presence;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      fail_type (error, prefix, name, "an object");
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  g_snprintf (sub, sizeof sub, "%s%s.", prefix, name);
+  if (!get_login (obj, sub, "login", &login, error)
+      || !get_string (obj, sub, "name", TRUE, 0, TD_PROTO_MAX_NAME, &user_name, NULL, error)
+      || !get_string (obj, sub, "department", TRUE, 0, TD_PROTO_MAX_NAME, &department, NULL, error)
+      || !get_string (obj, sub, "title", TRUE, 0, TD_PROTO_MAX_NAME, &title, NULL, error)
+      || !get_presence (obj, sub, "status", TRUE, &presence, error))
+    return NULL;
+  return td_user_new (login, user_name, department, title, presence);
+}
+
+static TdMessage *
+message_from_node (JsonNode *node, const char *prefix, const char *name, GError **error)
+{
+  char sub[96];
+  JsonObject *obj;
+  gint64 mid = 0, seq = 0, time_ms = 0;
+  const char *id, *from, *to, *text;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      fail_type (error, prefix, name, "an object");
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  g_snprintf (sub, sizeof sub, "%s%s.", prefix, name);
+  if (!get_int (obj, sub, "mid", TRUE, 1, TD_PROTO_MAX_INT, &mid, error)
+      || !get_int (obj, sub, "seq", FALSE, 0, TD_PROTO_MAX_INT, &seq, error)
+      || !get_client_id (obj, sub, "id", TRUE, &id, error)
+      || !get_login (obj, sub, "from", &from, error)
+      || !get_login (obj, sub, "to", &to, error)
+      || !get_text (obj, sub, "text", &text, error)
+      || !get_int (obj, sub, "time", TRUE, 0, TD_PROTO_MAX_INT, &time_ms, error))
+    return NULL;
+  return td_message_new (mid, seq, id, from, to, text, time_ms);
+}
+
+static gboolean
+get_message (JsonObject *obj, const char *name, TdMessage **out, GError **error)
+{
+  JsonNode *node = get_member (obj, name);
+
+  if (node == NULL)
+    return fail_missing (error, "", name);
+  *out = message_from_node (node, "", name, error);
+  return *out != NULL;
+}
+
+static gboolean
+get_version (JsonObject *obj, gint *out, GError **error)
+{
+  gint64 version = 0;
+
+  if (!get_int (obj, "", "protocol", TRUE, -TD_PROTO_MAX_INT, TD_PROTO_MAX_INT, &version, error))
+    return FALSE;
+  if (version != TD_PROTO_VERSION)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_UNSUPPORTED_VERSION,
+                   "protocol version %" G_GINT64_FORMAT " is not supported, only %d is",
+                   version, TD_PROTO_VERSION);
+      return FALSE;
+    }
+  *out = (gint) version;
+  return TRUE;
+}
+
+/* ---- Per-type decoding: fill @self from @obj ---- */
+
+static gboolean
+decode_auth (TdFrame *self, JsonObject *obj, GError **error)
+{
+  const char *device, *client, *user, *password, *token;
+  gboolean has_user = get_member (obj, "user") != NULL;
+  gboolean has_password = get_member (obj, "password") != NULL;
+  gboolean has_token = get_member (obj, "token") != NULL;
+
+  /* The version decides what the rest means, so it comes first. */
+  if (!get_version (obj, &self->protocol, error)
+      || !get_client_id (obj, "", "device", TRUE, &device, error)
+      || !get_string (obj, "", "client", FALSE, 0, TD_PROTO_MAX_NAME, &client, NULL, error))
+    return FALSE;
+
+  if (has_token && (has_user || has_password))
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "auth takes either \"user\" and \"password\" or \"token\", not both");
+      return FALSE;
+    }
+  if (has_token)
+    {
+      if (!get_string (obj, "", "token", TRUE, 1, TD_PROTO_MAX_TOKEN, &token, NULL, error))
+        return FALSE;
+      self->token = g_strdup (token);
+    }
+  else if (!has_user && !has_password)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_MISSING_FIELD,
+                   "auth needs members \"user\" and \"password\", or \"token\"");
+      return FALSE;
+    }
+  else
+    {
+      /* Only the length is checked: a login that could never exist must
+       * get the same auth_failed as a wrong password, so that answers do
+       * not tell which logins exist. */
+      if (!get_string (obj, "", "user", TRUE, 1, TD_PROTO_MAX_LOGIN, &user, NULL, error)
+          || !get_string (obj, "", "password", TRUE, 1, TD_PROTO_MAX_PASSWORD, &password, NULL, error))
+        return FALSE;
+      self->user = g_strdup (user);
+      self->password = g_strdup (password);
+    }
+  self->device = g_strdup (device);
+  self->client = g_strdup (client);
+  return TRUE;
+}
+
+static gboolean
+decode_send (TdFrame *self, JsonObject *obj, GError **error)
+{
+  const char *id, *to, *text;
+
+  if (!get_client_id (obj, "", "id", TRUE, &id, error)
+      || !get_login (obj, "", "to", &to, error)
+      || !get_text (obj, "", "text", &text, error))
+    return FALSE;
+  self->id = g_strdup (id);
+  self->to = g_strdup (to);
+  self->text = g_strdup (text);
+  return TRUE;
+}
+
+static gboolean
+decode_seq (TdFrame *self, JsonObject *obj, GError **error)
+{
+  return get_int (obj, "", "seq", TRUE, 0, TD_PROTO_MAX_INT, &self->seq, error);
+}
+
+static gboolean
+decode_history (TdFrame *self, JsonObject *obj, GError **error)
+{
+  const char *peer;
+
+  if (!get_login (obj, "", "peer", &peer, error))
+    return FALSE;
+  self->peer = g_strdup (peer);
+
+  /* A reply carries "messages"; a request does not. */
+  if (get_member (obj, "messages") != NULL)
+    {
+      JsonArray *array;
+      guint n;
+
+      self->history_result = TRUE;
+      if (!get_array (obj, "", "messages", TD_PROTO_HISTORY_MAX, &array, error)
+          || !get_bool (obj, "", "more", &self->more, error))
+        return FALSE;
+      n = json_array_get_length (array);
+      self->messages = g_ptr_array_new_full (n, (GDestroyNotify) td_message_unref);
+      for (guint i = 0; i < n; i++)
+        {
+          char name[32];
+          TdMessage *message;
+
+          g_snprintf (name, sizeof name, "messages[%u]", i);
+          message = message_from_node (json_array_get_element (array, i), "", name, error);
+          if (message == NULL)
+            return FALSE;
+          g_ptr_array_add (self->messages, message);
+        }
+    }
+  else
+    {
+      gint64 limit = 0;
+
+      if (!get_int (obj, "", "before", FALSE, 0, TD_PROTO_MAX_INT, &self->before, error)
+          || !get_int (obj, "", "limit", FALSE, 0, TD_PROTO_HISTORY_MAX, &limit, error))
+        return FALSE;
+      self->limit = limit == 0 ? TD_PROTO_HISTORY_DEFAULT : (guint) limit;
+    }
+  return TRUE;
+}
+
+static gboolean
+decode_status (TdFrame *self, JsonObject *obj, GError **error)
+{
+  return get_presence (obj, "", "status", FALSE, &self->status, error);
+}
+
+static gboolean
+decode_welcome (TdFrame *self, JsonObject *obj, GError **error)
+{
+  JsonNode *node;
+  const char *token;
+
+  if (!get_version (obj, &self->protocol, error))
+    return FALSE;
+  node = get_member (obj, "self");
+  if (node == NULL)
+    return fail_missing (error, "", "self");
+  self->self_user = user_from_node (node, "", "self", error);
+  if (self->self_user == NULL
+      || !get_string (obj, "", "token", TRUE, 1, TD_PROTO_MAX_TOKEN, &token, NULL, error)
+      || !get_int (obj, "", "token_expires", TRUE, 0, TD_PROTO_MAX_INT, &self->token_expires, error)
+      || !get_int (obj, "", "last_seq", TRUE, 0, TD_PROTO_MAX_INT, &self->last_seq, error))
+    return FALSE;
+  self->token = g_strdup (token);
+  return TRUE;
+}
+
+static gboolean
+decode_directory (TdFrame *self, JsonObject *obj, GError **error)
+{
+  JsonArray *departments, *users;
+  guint n;
+
+  if (!get_array (obj, "", "departments", G_MAXUINT, &departments, error)
+      || !get_array (obj, "", "users", G_MAXUINT, &users, error)
+      || !get_bool (obj, "", "complete", &self->complete, error))
+    return FALSE;
+
+  n = json_array_get_length (departments);
+  self->departments = g_ptr_array_new_full (n, g_free);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (departments, i);
+      const char *name;
+      gsize len;
+
+      if (!node_is_string (node))
+        {
+          g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                       "member \"departments[%u]\" must be a string", i);
+          return FALSE;
+        }
+      name = json_node_get_string (node);
+      len = strlen (name);
+      if (len == 0 || len > TD_PROTO_MAX_NAME)
+        {
+          g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                       "member \"departments[%u]\" is %" G_GSIZE_FORMAT
+                       " bytes, it must be 1 to %d", i, len, TD_PROTO_MAX_NAME);
+          return FALSE;
+        }
+      g_ptr_array_add (self->departments, g_strdup (name));
+    }
+
+  n = json_array_get_length (users);
+  self->users = g_ptr_array_new_full (n, (GDestroyNotify) td_user_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      char name[32];
+      TdUser *user;
+
+      g_snprintf (name, sizeof name, "users[%u]", i);
+      user = user_from_node (json_array_get_element (users, i), "", name, error);
+      if (user == NULL)
+        return FALSE;
+      g_ptr_array_add (self->users, user);
+    }
+  return TRUE;
+}
+
+static gboolean
+decode_presence (TdFrame *self, JsonObject *obj, GError **error)
+{
+  const char *user;
+
+  if (!get_login (obj, "", "user", &user, error)
+      || !get_presence (obj, "", "status", TRUE, &self->status, error))
+    return FALSE;
+  self->user = g_strdup (user);
+  return TRUE;
+}
+
+static gboolean
+decode_message (TdFrame *self, JsonObject *obj, GError **error)
+{
+  return get_message (obj, "message", &self->message, error);
+}
+
+static gboolean
+decode_sent (TdFrame *self, JsonObject *obj, GError **error)
+{
+  return get_message (obj, "message", &self->message, error)
+         && get_bool (obj, "", "duplicate", &self->duplicate, error);
+}
+
+static gboolean
+decode_error (TdFrame *self, JsonObject *obj, GError **error)
+{
+  const char *code, *message, *id;
+
+  if (!get_string (obj, "", "code", TRUE, 1, G_MAXSIZE, &code, NULL, error)
+      || !get_string (obj, "", "message", TRUE, 0, MAX_ERROR_MESSAGE, &message, NULL, error)
+      || !get_client_id (obj, "", "id", FALSE, &id, error))
+    return FALSE;
+  /* Codes added by a later server read as "internal": the client still
+   * knows the request failed and shows the message. */
+  if (!td_error_code_from_string (code, &self->error_code))
+    self->error_code = TD_ERR_INTERNAL;
+  self->error_message = g_strdup (message);
+  self->id = g_strdup (id);
+  return TRUE;
+}
+
+static gboolean
+decode_members (TdFrame *self, JsonObject *obj, GError **error)
+{
+  switch (self->type)
+    {
+    case TD_FRAME_AUTH:
+      return decode_auth (self, obj, error);
+    case TD_FRAME_SEND:
+      return decode_send (self, obj, error);
+    case TD_FRAME_ACK:
+    case TD_FRAME_SYNCED:
+      return decode_seq (self, obj, error);
+    case TD_FRAME_HISTORY:
+      return decode_history (self, obj, error);
+    case TD_FRAME_STATUS:
+      return decode_status (self, obj, error);
+    case TD_FRAME_LOGOUT:
+    case TD_FRAME_PING:
+    case TD_FRAME_PONG:
+    case TD_FRAME_BYE:
+      return TRUE;
+    case TD_FRAME_WELCOME:
+      return decode_welcome (self, obj, error);
+    case TD_FRAME_DIRECTORY:
+      return decode_directory (self, obj, error);
+    case TD_FRAME_PRESENCE:
+      return decode_presence (self, obj, error);
+    case TD_FRAME_MESSAGE:
+      return decode_message (self, obj, error);
+    case TD_FRAME_SENT:
+      return decode_sent (self, obj, error);
+    case TD_FRAME_ERROR:
+      return decode_error (self, obj, error);
+    case TD_FRAME_INVALID:
+    case TD_FRAME_N_TYPES:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* TRUE if the scan flagged the top-level member @name. */
+static gboolean
+scan_flagged (const TdJsonScan *scan, const char *name)
+{
+  return (scan->has_nul || scan->has_big_int)
+         && scan->member_len == strlen (name)
+         && memcmp (scan->member, name, scan->member_len) == 0;
+}
+
+static TdFrame *
+decode_object (JsonObject       *obj,
+               const TdJsonScan *scan,
+               const char       *req,
+               GError          **error)
+{
+  g_autoptr(TdFrame) self = NULL;
+  JsonNode *node;
+  const char *type_name;
+  TdFrameType type;
+
+  node = get_member (obj, "type");
+  if (node == NULL || !node_is_string (node))
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_UNKNOWN_TYPE,
+                   node == NULL ? "member \"type\" is missing"
+                                : "member \"type\" must be a string");
+      return NULL;
+    }
+  type_name = json_node_get_string (node);
+  type = frame_type_from_string (type_name);
+  if (type == TD_FRAME_INVALID)
+    {
+      gsize len = strlen (type_name);
+      gboolean printable = len > 0 && len <= 32;
+
+      /* Echo the type only if it cannot garble a log line. */
+      for (gsize i = 0; printable && i < len; i++)
+        printable = g_ascii_isalnum (type_name[i]) || type_name[i] == '_' || type_name[i] == '-';
+      if (printable)
+        g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_UNKNOWN_TYPE,
+                     "unknown frame type \"%s\"", type_name);
+      else
+        g_set_error_literal (error, TD_PROTO_ERROR, TD_PROTO_ERROR_UNKNOWN_TYPE,
+                             "unknown frame type");
+      return NULL;
+    }
+
+  if (scan->has_nul || scan->has_big_int)
+    {
+      g_autofree char *where = NULL;
+
+      if (scan->member_len > 0 && scan->member_len <= 64)
+        where = g_strdup_printf ("member \"%.*s\"", (int) scan->member_len, scan->member);
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   scan->has_nul ? "%s contains NUL (\\u0000), which no string may hold"
+                                 : "%s holds an integer beyond 2^53",
+                   where ? where : "a member");
+      return NULL;
+    }
+
+  /* A "req" that td_frame_decode() did not take is invalid; say why. */
+  if (get_member (obj, "req") != NULL && req == NULL)
+    {
+      const char *bad_req;
+
+      if (get_client_id (obj, "", "req", TRUE, &bad_req, error))
+        g_set_error_literal (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                             "member \"req\" is invalid");
+      return NULL;
+    }
+
+  self = frame_new (type, req);
+  if (!decode_members (self, obj, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * td_frame_decode:
+ * @data: the text of one WebSocket message, not necessarily NUL-terminated
+ * @len: bytes in @data
+ * @max_len: size limit for this direction
+ * @out_req: (out) (optional) (transfer full): on failure, the frame's
+ *   "req" if it had a valid one, else %NULL; %NULL on success
+ * @error: return location for a %TD_PROTO_ERROR error
+ *
+ * Decodes and validates one frame; see docs/protocol.md for the rules.
+ *
+ * Returns: (transfer full) (nullable): the frame, or %NULL on error.
+ */
+TdFrame *
+td_frame_decode (const char  *data,
+                 gsize        len,
+                 gsize        max_len,
+                 char       **out_req,
+                 GError     **error)
+{
+  JsonParser *parser;
+  g_autoptr(GError) parse_error = NULL;
+  g_autofree char *copy = NULL;
+  TdJsonScan scan;
+  JsonNode *root;
+  JsonObject *obj;
+  JsonNode *req_node;
+  const char *req = NULL;
+  TdFrame *frame;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (out_req != NULL)
+    *out_req = NULL;
+
+  /* Cheapest and most important first: nothing else may look at a
+   * frame above the limit. */
+  if (len > max_len)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_TOO_LARGE,
+                   "the frame is %" G_GSIZE_FORMAT " bytes, the limit is %" G_GSIZE_FORMAT,
+                   len, max_len);
+      return NULL;
+    }
+  /* Also refuses raw NUL bytes. */
+  if (!g_utf8_validate_len (data, len, NULL))
+    {
+      g_set_error_literal (error, TD_PROTO_ERROR, TD_PROTO_ERROR_INVALID_JSON,
+                           "the frame is not valid UTF-8");
+      return NULL;
+    }
+  if (!td_proto_check_depth (data, len, TD_PROTO_MAX_DEPTH))
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_TOO_DEEP,
+                   "arrays and objects nest deeper than %d levels", TD_PROTO_MAX_DEPTH);
+      return NULL;
+    }
+  if (!_td_json_scan (data, len, &scan, error))
+    return NULL;
+
+  /* json-glib wants a NUL-terminated buffer in places despite the length. */
+  copy = g_strndup (data, len);
+  parser = parser_get ();
+  if (!json_parser_load_from_data (parser, copy, (gssize) len, &parse_error))
+    {
+      /* Not reached for input the scan accepted; kept for safety. */
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_INVALID_JSON,
+                   "invalid JSON: %s", parse_error->message);
+      frame = NULL;
+    }
+  else if ((root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, TD_PROTO_ERROR, TD_PROTO_ERROR_NOT_OBJECT,
+                           "the frame must be a JSON object");
+      frame = NULL;
+    }
+  else
+    {
+      obj = json_node_get_object (root);
+
+      /* Found before anything can fail so the error answer can name it. */
+      req_node = get_member (obj, "req");
+      if (req_node != NULL && node_is_string (req_node) && !scan_flagged (&scan, "req")
+          && _td_proto_check_client_id (json_node_get_string (req_node), "", "req", NULL))
+        req = json_node_get_string (req_node);
+
+      frame = decode_object (obj, &scan, req, error);
+      if (frame == NULL && out_req != NULL)
+        *out_req = g_strdup (req);
+    }
+  parser_put (parser, len);
+  return frame;
+}
+
+/* ---- Encoding ---- */
+
+#define APPEND_LITERAL(out, lit) g_string_append_len ((out), (lit), sizeof (lit) - 1)
+
+static void
+append_member_string (GString *out, const char *member, const char *value)
+{
+  g_string_append (out, member);
+  _td_json_append_string (out, value);
+}
+
+static void
+append_member_int (GString *out, const char *member, gint64 value)
+{
+  g_string_append (out, member);
+  _td_json_append_int (out, value);
+}
+
+static void
+append_member_bool (GString *out, const char *member, gboolean value)
+{
+  g_string_append (out, member);
+  if (value)
+    APPEND_LITERAL (out, "true");
+  else
+    APPEND_LITERAL (out, "false");
+}
+
+static gsize
+estimate_size (const TdFrame *self)
+{
+  gsize size = 96;
+
+  if (self->text != NULL)
+    size += strlen (self->text) + 64;
+  if (self->message != NULL)
+    size += strlen (td_message_get_text (self->message)) + 160;
+  if (self->users != NULL)
+    size += self->users->len * 128;
+  if (self->messages != NULL)
+    size += self->messages->len * 256;
+  return size;
+}
+
+/**
+ * td_frame_encode:
+ * @self: a #TdFrame
+ * @out_len: (out) (optional): length of the result in bytes
+ *
+ * Encodes @self as compact JSON, one line without a trailing newline,
+ * members in the order docs/protocol.md shows.
+ *
+ * Returns: (transfer full): the JSON text.
+ */
+char *
+td_frame_encode (const TdFrame *self, gsize *out_len)
+{
+  GString *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (self->type > TD_FRAME_INVALID && self->type < TD_FRAME_N_TYPES, NULL);
+
+  out = g_string_sized_new (estimate_size (self));
+  APPEND_LITERAL (out, "{\"type\":\"");
+  g_string_append (out, frame_type_names[self->type]);
+  g_string_append_c (out, '"');
+  if (self->req != NULL)
+    append_member_string (out, ",\"req\":", self->req);
+
+  switch (self->type)
+    {
+    case TD_FRAME_AUTH:
+      append_member_int (out, ",\"protocol\":", self->protocol);
+      append_member_string (out, ",\"device\":", self->device);
+      if (self->client != NULL)
+        append_member_string (out, ",\"client\":", self->client);
+      if (self->token != NULL)
+        append_member_string (out, ",\"token\":", self->token);
+      else
+        {
+          append_member_string (out, ",\"user\":", self->user);
+          append_member_string (out, ",\"password\":", self->password);
+        }
+      break;
+
+    case TD_FRAME_SEND:
+      append_member_string (out, ",\"id\":", self->id);
+      append_member_string (out, ",\"to\":", self->to);
+      append_member_string (out, ",\"text\":", self->text);
+      break;
+
+    case TD_FRAME_ACK:
+    case TD_FRAME_SYNCED:
+      append_member_int (out, ",\"seq\":", self->seq);
+      break;
+
+    case TD_FRAME_HISTORY:
+      append_member_string (out, ",\"peer\":", self->peer);
+      if (self->history_result)
+        {
+          APPEND_LITERAL (out, ",\"messages\":[");
+          for (guint i = 0; i < self->messages->len; i++)
+            {
+              if (i > 0)
+                g_string_append_c (out, ',');
+              _td_json_append_message (out, g_ptr_array_index (self->messages, i));
+            }
+          g_string_append_c (out, ']');
+          append_member_bool (out, ",\"more\":", self->more);
+        }
+      else
+        {
+          append_member_int (out, ",\"before\":", self->before);
+          append_member_int (out, ",\"limit\":", self->limit);
+        }
+      break;
+
+    case TD_FRAME_STATUS:
+      append_member_string (out, ",\"status\":", td_presence_to_string (self->status));
+      break;
+
+    case TD_FRAME_LOGOUT:
+    case TD_FRAME_PING:
+    case TD_FRAME_PONG:
+    case TD_FRAME_BYE:
+      break;
+
+    case TD_FRAME_WELCOME:
+      append_member_int (out, ",\"protocol\":", self->protocol);
+      APPEND_LITERAL (out, ",\"self\":");
+      _td_json_append_user (out, self->self_user);
+      append_member_string (out, ",\"token\":", self->token);
+      append_member_int (out, ",\"token_expires\":", self->token_expires);
+      append_member_int (out, ",\"last_seq\":", self->last_seq);
+      break;
+
+    case TD_FRAME_DIRECTORY:
+      APPEND_LITERAL (out, ",\"departments\":[");
+      for (guint i = 0; i < self->departments->len; i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          _td_json_append_string (out, g_ptr_array_index (self->departments, i));
+        }
+      APPEND_LITERAL (out, "],\"users\":[");
+      for (guint i = 0; i < self->users->len; i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          _td_json_append_user (out, g_ptr_array_index (self->users, i));
+        }
+      g_string_append_c (out, ']');
+      append_member_bool (out, ",\"complete\":", self->complete);
+      break;
+
+    case TD_FRAME_PRESENCE:
+      append_member_string (out, ",\"user\":", self->user);
+      append_member_string (out, ",\"status\":", td_presence_to_string (self->status));
+      break;
+
+    case TD_FRAME_MESSAGE:
+      APPEND_LITERAL (out, ",\"message\":");
+      _td_json_append_message (out, self->message);
+      break;
+
+    case TD_FRAME_SENT:
+      APPEND_LITERAL (out, ",\"message\":");
+      _td_json_append_message (out, self->message);
+      append_member_bool (out, ",\"duplicate\":", self->duplicate);
+      break;
+
+    case TD_FRAME_ERROR:
+      append_member_string (out, ",\"code\":", td_error_code_to_string (self->error_code));
+      append_member_string (out, ",\"message\":", self->error_message);
+      if (self->id != NULL)
+        append_member_string (out, ",\"id\":", self->id);
+      break;
+
+    case TD_FRAME_INVALID:
+    case TD_FRAME_N_TYPES:
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_string_append_c (out, '}');
+  if (out_len != NULL)
+    *out_len = out->len;
+  return g_string_free (out, FALSE);
+}
+
+/* ---- Constructors ---- */
+
+static TdFrame *
+new_auth (const char *device, const char *client)
+{
+  TdFrame *self = frame_new (TD_FRAME_AUTH, NULL);
+
+  self->protocol = TD_PROTO_VERSION;
+  self->device = g_strdup (device);
+  self->client = g_strdup (client);
+  return self;
+}
+
+TdFrame *
+td_frame_new_auth_password (const char *user,
+                            const char *password,
+                            const char *device,
+                            const char *client)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (password != NULL, NULL);
+  g_return_val_if_fail (device != NULL, NULL);
+
+  self = new_auth (device, client);
+  self->user = g_strdup (user);
+  self->password = g_strdup (password);
+  return self;
+}
+
+TdFrame *
+td_frame_new_auth_token (const char *token,
+                         const char *device,
+                         const char *client)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (token != NULL, NULL);
+  g_return_val_if_fail (device != NULL, NULL);
+
+  self = new_auth (device, client);
+  self->token = g_strdup (token);
+  return self;
+}
+
+TdFrame *
+td_frame_new_send (const char *req,
+                   const char *id,
+                   const char *to,
+                   const char *text)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (to != NULL, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  self = frame_new (TD_FRAME_SEND, req);
+  self->id = g_strdup (id);
+  self->to = g_strdup (to);
+  self->text = g_strdup (text);
+  return self;
+}
+
+TdFrame *
+td_frame_new_ack (gint64 seq)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (seq >= 0, NULL);
+
+  self = frame_new (TD_FRAME_ACK, NULL);
+  self->seq = seq;
+  return self;
+}
+
+/**
+ * td_frame_new_history_request:
+ * @req: (nullable): request id
+ * @peer: the other user's login
+ * @before: return messages with mid below this; 0 for the newest
+ * @limit: at most this many messages, up to %TD_PROTO_HISTORY_MAX;
+ *   0 means %TD_PROTO_HISTORY_DEFAULT
+ *
+ * Returns: (transfer full): a history request.
+ */
+TdFrame *
+td_frame_new_history_request (const char *req,
+                              const char *peer,
+                              gint64      before,
+                              guint       limit)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (peer != NULL, NULL);
+  g_return_val_if_fail (before >= 0, NULL);
+  g_return_val_if_fail (limit <= TD_PROTO_HISTORY_MAX, NULL);
+
+  self = frame_new (TD_FRAME_HISTORY, req);
+  self->peer = g_strdup (peer);
+  self->before = before;
+  /* Stored as decode would store it, so a round trip compares equal. */
+  self->limit = limit == 0 ? TD_PROTO_HISTORY_DEFAULT : limit;
+  return self;
+}
+
+TdFrame *
+td_frame_new_status (TdPresence status)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (status != TD_PRESENCE_OFFLINE && status <= TD_PRESENCE_BUSY, NULL);
+
+  self = frame_new (TD_FRAME_STATUS, NULL);
+  self->status = status;
+  return self;
+}
+
+TdFrame *
+td_frame_new_logout (const char *req)
+{
+  return frame_new (TD_FRAME_LOGOUT, req);
+}
+
+TdFrame *
+td_frame_new_ping (const char *req)
+{
+  return frame_new (TD_FRAME_PING, req);
+}
+
+TdFrame *
+td_frame_new_welcome (const char *req,
+                      TdUser     *self_user,
+                      const char *token,
+                      gint64      token_expires_ms,
+                      gint64      last_seq)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (self_user != NULL, NULL);
+  g_return_val_if_fail (token != NULL, NULL);
+
+  self = frame_new (TD_FRAME_WELCOME, req);
+  self->protocol = TD_PROTO_VERSION;
+  self->self_user = td_user_ref (self_user);
+  self->token = g_strdup (token);
+  self->token_expires = token_expires_ms;
+  self->last_seq = last_seq;
+  return self;
+}
+
+TdFrame *
+td_frame_new_directory (GPtrArray *departments,
+                        GPtrArray *users,
+                        gboolean   complete)
+{
+  TdFrame *self = frame_new (TD_FRAME_DIRECTORY, NULL);
+
+  self->departments = departments ? g_ptr_array_ref (departments) : g_ptr_array_new ();
+  self->users = users ? g_ptr_array_ref (users) : g_ptr_array_new ();
+  self->complete = !!complete;
+  return self;
+}
+
+TdFrame *
+td_frame_new_presence (const char *user, TdPresence status)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (status <= TD_PRESENCE_BUSY, NULL);
+
+  self = frame_new (TD_FRAME_PRESENCE, NULL);
+  self->user = g_strdup (user);
+  self->status = status;
+  return self;
+}
+
+TdFrame *
+td_frame_new_message (TdMessage *message)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  self = frame_new (TD_FRAME_MESSAGE, NULL);
+  self->message = td_message_ref (message);
+  return self;
+}
+
+TdFrame *
+td_frame_new_sent (const char *req,
+                   TdMessage  *message,
+                   gboolean    duplicate)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  self = frame_new (TD_FRAME_SENT, req);
+  self->message = td_message_ref (message);
+  self->duplicate = !!duplicate;
+  return self;
+}
+
+TdFrame *
+td_frame_new_synced (gint64 seq)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (seq >= 0, NULL);
+
+  self = frame_new (TD_FRAME_SYNCED, NULL);
+  self->seq = seq;
+  return self;
+}
+
+TdFrame *
+td_frame_new_history_result (const char *req,
+                             const char *peer,
+                             GPtrArray  *messages,
+                             gboolean    more)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (peer != NULL, NULL);
+
+  self = frame_new (TD_FRAME_HISTORY, req);
+  self->history_result = TRUE;
+  self->peer = g_strdup (peer);
+  self->messages = messages ? g_ptr_array_ref (messages) : g_ptr_array_new ();
+  self->more = !!more;
+  return self;
+}
+
+TdFrame *
+td_frame_new_pong (const char *req)
+{
+  return frame_new (TD_FRAME_PONG, req);
+}
+
+TdFrame *
+td_frame_new_bye (const char *req)
+{
+  return frame_new (TD_FRAME_BYE, req);
+}
+
+/**
+ * td_frame_new_error:
+ * @req: (nullable): the request this answers
+ * @code: the wire error code
+ * @message: human-readable explanation; made valid UTF-8 and cut to
+ *   1024 bytes, the most a client accepts
+ * @id: (nullable): the client message id when answering a send
+ *
+ * Returns: (transfer full): an error frame.
+ */
+TdFrame *
+td_frame_new_error (const char  *req,
+                    TdErrorCode  code,
+                    const char  *message,
+                    const char  *id)
+{
+  TdFrame *self;
+  char *text;
+
+  g_return_val_if_fail (message != NULL, NULL);
+  g_return_val_if_fail ((guint) code < TD_ERR_N_CODES, NULL);
+
+  text = g_utf8_make_valid (message, -1);
+  if (strlen (text) > MAX_ERROR_MESSAGE)
+    {
+      const char *cut = g_utf8_find_prev_char (text, text + MAX_ERROR_MESSAGE + 1);
+
+      /* cut is the start of the character straddling or ending at the limit. */
+      text[cut - text] = '\0';
+    }
+
+  self = frame_new (TD_FRAME_ERROR, req);
+  self->error_code = code;
+  self->error_message = text;
+  self->id = g_strdup (id);
+  return self;
+}
+
+/* ---- Accessors ---- */
+
+TdFrameType
+td_frame_get_frame_type (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, TD_FRAME_INVALID);
+  return self->type;
+}
+
+const char *
+td_frame_get_req (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->req;
+}
+
+gint
+td_frame_get_protocol (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->protocol;
+}
+
+const char *
+td_frame_get_user (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->user;
+}
+
+const char *
+td_frame_get_password (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->password;
+}
+
+const char *
+td_frame_get_token (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->token;
+}
+
+const char *
+td_frame_get_device (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->device;
+}
+
+const char *
+td_frame_get_client (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->client;
+}
+
+const char *
+td_frame_get_id (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->id;
+}
+
+const char *
+td_frame_get_to (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->to;
+}
+
+const char *
+td_frame_get_text (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->text;
+}
+
+gint64
+td_frame_get_seq (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->seq;
+}
+
+const char *
+td_frame_get_peer (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->peer;
+}
+
+gint64
+td_frame_get_before (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->before;
+}
+
+guint
+td_frame_get_limit (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->limit;
+}
+
+gboolean
+td_frame_get_more (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->more;
+}
+
+TdPresence
+td_frame_get_status (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, TD_PRESENCE_OFFLINE);
+  return self->status;
+}
+
+TdUser *
+td_frame_get_self_user (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->self_user;
+}
+
+gint64
+td_frame_get_token_expires (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->token_expires;
+}
+
+gint64
+td_frame_get_last_seq (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->last_seq;
+}
+
+GPtrArray *
+td_frame_get_departments (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->departments;
+}
+
+GPtrArray *
+td_frame_get_users (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->users;
+}
+
+gboolean
+td_frame_get_complete (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->complete;
+}
+
+TdMessage *
+td_frame_get_message (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->message;
+}
+
+gboolean
+td_frame_get_duplicate (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->duplicate;
+}
+
+GPtrArray *
+td_frame_get_messages (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->messages;
+}
+
+TdErrorCode
+td_frame_get_error_code (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, TD_ERR_INTERNAL);
+  return self->error_code;
+}
+
+const char *
+td_frame_get_error_message (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->error_message;
+}
+
+gboolean
+td_frame_is_history_result (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->history_result;
+}
