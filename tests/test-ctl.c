@@ -1,2 +1,591 @@
-#include <stdio.h>
-int main (void) { printf ("1..0 # SKIP not written yet\n"); return 0; }
+/* test-ctl.c - the real tidingsctl binary against a temporary data
+ * directory: every command, exit statuses, messages, JSON output, the
+ * table layout with Chinese names, and the demo directory. */
+#define G_LOG_DOMAIN "test-ctl"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "td-password.h"
+#include "td-sqlite-store.h"
+#include "td-test-util.h"
+
+typedef struct {
+  char *dir;
+  char *data_dir;
+  char *password_file;   /* "first password" */
+} Fixture;
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("td-ctl-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->data_dir = g_build_filename (f->dir, "data", NULL);
+  f->password_file = g_build_filename (f->dir, "password.txt", NULL);
+  g_file_set_contents (f->password_file, "first password\n", -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->data_dir);
+  g_free (f->password_file);
+}
+
+static int
+ctl_valist (Fixture *f, const char *stdin_text, char **out, char **err, va_list args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *my_out = NULL;
+  g_autofree char *my_err = NULL;
+  const char *arg;
+  int status;
+
+  g_ptr_array_add (argv, (gpointer) "tidingsctl");
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, f->data_dir);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  g_ptr_array_add (argv, NULL);
+
+  status = td_test_run ((const char * const *) argv->pdata, stdin_text, 60, &my_out, &my_err);
+  g_test_message ("tidingsctl %s -> %d\n%s%s", argv->len > 4 ? (const char *) argv->pdata[3] : "",
+                  status, my_out ? my_out : "", my_err ? my_err : "");
+  g_assert_nonnull (my_out);
+  g_assert_nonnull (my_err);
+
+  /* Whatever the command, a password hash never reaches the terminal. */
+  g_assert_null (strstr (my_out, "$argon2"));
+  g_assert_null (strstr (my_err, "$argon2"));
+  if (out)
+    *out = g_steal_pointer (&my_out);
+  if (err)
+    *err = g_steal_pointer (&my_err);
+  return status;
+}
+
+/* Runs "tidingsctl --data-dir DATA_DIR ARGS..." (NULL-terminated) and
+ * returns its exit status. */
+static int
+ctl (Fixture *f, const char *stdin_text, char **out, char **err, ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, err);
+  status = ctl_valist (f, stdin_text, out, err, args);
+  va_end (args);
+  return status;
+}
+
+/* Checks a runtime failure: status 1, one line "tidingsctl: ..." holding
+ * @needle. */
+static void
+assert_failure (int status, const char *err, const char *needle)
+{
+  g_assert_cmpint (status, ==, 1);
+  g_assert_true (g_str_has_prefix (err, "tidingsctl: "));
+  g_assert_true (g_str_has_suffix (err, "\n"));
+  g_assert_true (strchr (err, '\n') == err + strlen (err) - 1);
+  g_assert_nonnull (strstr (err, needle));
+}
+
+/* Runs tidingsctl like ctl() and checks that it fails at run time. */
+static void
+ctl_fails (Fixture *f, const char *stdin_text, const char *needle, ...)
+{
+  g_autofree char *err = NULL;
+  va_list args;
+  int status;
+
+  va_start (args, needle);
+  status = ctl_valist (f, stdin_text, NULL, &err, args);
+  va_end (args);
+  assert_failure (status, err, needle);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static JsonObject *
+show_user (Fixture *f, const char *login)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "show", login, "--json", NULL), ==, 0);
+  node = parse_json (out);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* Opened only while no tidingsctl runs, to look behind its back. */
+static TdStoreUser *
+store_get_user (Fixture *f, const char *login)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+  TdStoreUser *user;
+
+  g_assert_no_error (error);
+  user = td_store_get_user (TD_STORE (store), login, &error);
+  g_assert_no_error (error);
+  return user;
+}
+
+static void
+test_help (Fixture *f, gconstpointer data)
+{
+  static const char *expected[] = {
+    "user add", "--name", "--department", "--title", "--admin", "--password-file",
+    "user set", "--no-admin", "user passwd", "user disable", "user enable", "user del",
+    "user list", "--json", "user show", "department list", "import",
+    "--default-password-file", "--data-dir", "--config",
+    "The running server picks up directory changes at the next login/reconnect",
+  };
+  g_autofree char *out = NULL;
+  g_autofree char *add_help = NULL;
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "--help", NULL), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_test_message ("looking for %s", expected[i]);
+      g_assert_nonnull (strstr (out, expected[i]));
+    }
+
+  g_assert_cmpint (ctl (f, NULL, &add_help, NULL, "user", "add", "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (add_help, "LOGIN"));
+  g_assert_nonnull (strstr (add_help, "--password-file"));
+}
+
+static void
+test_usage_errors (Fixture *f, gconstpointer data)
+{
+  static const char *cases[][7] = {
+    { NULL },
+    { "frob", NULL },
+    { "--bogus", "user", "list", NULL },
+    { "user", NULL },
+    { "user", "frob", NULL },
+    { "user", "add", NULL },
+    { "user", "add", "carol", NULL },
+    { "user", "add", "Carol", "--name", "Carol", NULL },
+    { "user", "add", "carol", "--name", "", NULL },
+    { "user", "add", "carol", "--name", "C", "extra", NULL },
+    { "user", "list", "--bogus", NULL },
+    { "user", "show", NULL },
+    { "user", "set", "carol", NULL },
+    { "user", "set", "carol", "--admin", "--no-admin", NULL },
+    { "user", "passwd", "carol", NULL },
+    { "user", "disable", NULL },
+    { "department", "frob", NULL },
+    { "import", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *err = NULL;
+      int status = ctl (f, NULL, NULL, &err, cases[i][0], cases[i][1], cases[i][2], cases[i][3],
+                        cases[i][4], cases[i][5], cases[i][6], NULL);
+
+      g_assert_cmpint (status, ==, 2);
+      g_assert_true (g_str_has_prefix (err, "tidingsctl: "));
+      g_assert_nonnull (strstr (err, "--help"));
+    }
+  /* Refused before the store was opened (or created). */
+  g_assert_false (g_file_test (f->data_dir, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_users (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonObject) alice = NULL;
+  g_autoptr(TdStoreUser) stored = NULL;
+  guint8 token_hash[TD_TOKEN_HASH_LEN];
+  g_autofree char *token = td_token_generate ();
+
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "add", "alice", "--name", "Alice Smith",
+                        "--department", "Engineering", "--title", "Developer",
+                        "--password-file", f->password_file, NULL), ==, 0);
+  alice = show_user (f, "alice");
+  g_assert_cmpstr (json_object_get_string_member (alice, "login"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (alice, "name"), ==, "Alice Smith");
+  g_assert_cmpstr (json_object_get_string_member (alice, "department"), ==, "Engineering");
+  g_assert_cmpstr (json_object_get_string_member (alice, "title"), ==, "Developer");
+  g_assert_cmpstr (json_object_get_string_member (alice, "role"), ==, "user");
+  g_assert_false (json_object_get_boolean_member (alice, "disabled"));
+  g_assert_true (json_object_get_boolean_member (alice, "has_password"));
+  g_assert_false (json_object_has_member (alice, "password_hash"));
+  g_clear_pointer (&alice, json_object_unref);
+
+  stored = store_get_user (f, "alice");
+  g_assert_true (td_password_verify (stored->password_hash, "first password"));
+
+  /* Exists already. */
+  ctl_fails (f, NULL, "alice", "user", "add", "alice", "--name", "Again", NULL);
+
+  /* Without a password: created, but says it cannot log in yet. */
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "add", "bob", "--name", "Bob", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "user passwd bob"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "show", "bob", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "no password"));
+  g_clear_pointer (&out, g_free);
+
+  /* passwd from standard input replaces the hash and revokes tokens. */
+  {
+    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+
+    g_assert_no_error (error);
+    td_token_hash (token, token_hash);
+    td_store_begin (TD_STORE (store), &error);
+    td_store_add_token (TD_STORE (store), token_hash, sizeof token_hash, stored->id, "laptop",
+                        g_get_real_time () / 1000 + 3600 * 1000, &error);
+    g_assert_no_error (error);
+    td_store_commit (TD_STORE (store), &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (ctl (f, "second password\n", NULL, NULL, "user", "passwd", "alice",
+                        "--password-file", "-", NULL), ==, 0);
+  g_clear_pointer (&stored, td_store_user_free);
+  stored = store_get_user (f, "alice");
+  g_assert_true (td_password_verify (stored->password_hash, "second password"));
+  g_assert_false (td_password_verify (stored->password_hash, "first password"));
+  {
+    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (td_store_check_token (TD_STORE (store), token_hash, sizeof token_hash,
+                                           g_get_real_time () / 1000, &error), ==, 0);
+    g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
+  /* set: only what is named changes; "" clears. */
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "set", "alice", "--title", "Lead",
+                        "--admin", NULL), ==, 0);
+  alice = show_user (f, "alice");
+  g_assert_cmpstr (json_object_get_string_member (alice, "name"), ==, "Alice Smith");
+  g_assert_cmpstr (json_object_get_string_member (alice, "title"), ==, "Lead");
+  g_assert_cmpstr (json_object_get_string_member (alice, "role"), ==, "admin");
+  g_clear_pointer (&alice, json_object_unref);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "set", "alice", "--department", "",
+                        "--no-admin", "--name", "Alice S.", NULL), ==, 0);
+  alice = show_user (f, "alice");
+  g_assert_cmpstr (json_object_get_string_member (alice, "name"), ==, "Alice S.");
+  g_assert_cmpstr (json_object_get_string_member (alice, "department"), ==, "");
+  g_assert_cmpstr (json_object_get_string_member (alice, "title"), ==, "Lead");
+  g_assert_cmpstr (json_object_get_string_member (alice, "role"), ==, "user");
+  g_clear_pointer (&alice, json_object_unref);
+
+  /* disable / enable */
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "disable", "alice", NULL), ==, 0);
+  alice = show_user (f, "alice");
+  g_assert_true (json_object_get_boolean_member (alice, "disabled"));
+  g_clear_pointer (&alice, json_object_unref);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "disabled"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "enable", "alice", NULL), ==, 0);
+  alice = show_user (f, "alice");
+  g_assert_false (json_object_get_boolean_member (alice, "disabled"));
+  g_clear_pointer (&alice, json_object_unref);
+
+  /* del */
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "del", "bob", NULL), ==, 0);
+  ctl_fails (f, NULL, "\"bob\"", "user", "show", "bob", NULL);
+  ctl_fails (f, NULL, "\"bob\"", "user", "del", "bob", NULL);
+}
+
+static void
+test_runtime_errors (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *regular = g_build_filename (f->dir, "regular-file", NULL);
+  g_autofree char *under_file = g_build_filename (regular, "data", NULL);
+  g_autofree char *missing = g_build_filename (f->dir, "missing-password", NULL);
+  g_autofree char *bad = td_test_data_path ("bad-login.csv");
+  g_autofree char *err = NULL;
+
+  g_file_set_contents (regular, "x", -1, &error);
+  g_assert_no_error (error);
+  {
+    const char *argv[] = { "tidingsctl", "--data-dir", under_file, "user", "list", NULL };
+    int status = td_test_run (argv, NULL, 60, NULL, &err);
+
+    assert_failure (status, err, under_file);
+    g_clear_pointer (&err, g_free);
+  }
+
+  ctl_fails (f, NULL, "nobody", "user", "passwd", "nobody",
+             "--password-file", f->password_file, NULL);
+  ctl_fails (f, NULL, "nobody", "user", "disable", "nobody", NULL);
+
+  /* A missing password file: nothing is created. */
+  ctl_fails (f, NULL, missing, "user", "add", "carol", "--name", "Carol",
+             "--password-file", missing, NULL);
+  ctl_fails (f, NULL, "carol", "user", "show", "carol", NULL);
+
+  /* An empty password from standard input. */
+  ctl_fails (f, "\n", "empty", "user", "add", "carol", "--name", "Carol",
+             "--password-file", "-", NULL);
+
+  ctl_fails (f, NULL, "line 3", "import", bad, NULL);
+
+  /* An explicit config file must exist. */
+  {
+    const char *argv[] = { "tidingsctl", "--config", missing, "user", "list", NULL };
+    int status = td_test_run (argv, NULL, 60, NULL, &err);
+
+    assert_failure (status, err, missing);
+  }
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+test_import (Fixture *f, gconstpointer data)
+{
+  static const char *expected[] = { "admin", "alice", "bob", "carol", "dave", "wang.fang" };
+  g_autofree char *json = td_test_data_path ("directory.json");
+  g_autofree char *csv = td_test_data_path ("directory.csv");
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GPtrArray) logins = g_ptr_array_new ();
+  JsonArray *users;
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "import", json,
+                        "--default-password-file", f->password_file, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "3 departments created, 6 users created, 0 updated, 0 unchanged, "
+                            "6 passwords set\n");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "import", json,
+                        "--default-password-file", f->password_file, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "0 departments created, 0 users created, 0 updated, 6 unchanged, "
+                            "0 passwords set\n");
+  g_clear_pointer (&out, g_free);
+
+  /* The CSV calls alice "Smith, Alice". */
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "import", csv, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "0 departments created, 0 users created, 1 updated, 5 unchanged, "
+                            "0 passwords set\n");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "department", "list", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "Engineering\nSales\n财务部\n");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "list", "--json", NULL), ==, 0);
+  node = parse_json (out);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  users = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      g_ptr_array_add (logins, (gpointer) json_object_get_string_member (user, "login"));
+      g_assert_true (json_object_get_boolean_member (user, "has_password"));
+      g_assert_false (json_object_has_member (user, "password_hash"));
+      if (g_str_equal (json_object_get_string_member (user, "login"), "alice"))
+        g_assert_cmpstr (json_object_get_string_member (user, "name"), ==, "Smith, Alice");
+      if (g_str_equal (json_object_get_string_member (user, "login"), "wang.fang"))
+        g_assert_cmpstr (json_object_get_string_member (user, "department"), ==, "财务部");
+    }
+  g_ptr_array_sort (logins, compare_strings);
+  g_assert_cmpuint (logins->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < logins->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (logins, i), ==, expected[i]);
+}
+
+/* Terminal columns of @text: wide (CJK) characters take two. */
+static guint
+columns_of (const char *text, gsize len)
+{
+  guint width = 0;
+
+  for (const char *p = text; p < text + len; p = g_utf8_next_char (p))
+    width += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+  return width;
+}
+
+static void
+test_table (Fixture *f, gconstpointer data)
+{
+  static const char *headers[] = { "LOGIN", "NAME", "DEPARTMENT", "TITLE", "ROLE", "STATE" };
+  g_autofree char *json = td_test_data_path ("directory.json");
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint starts[G_N_ELEMENTS (headers)];
+  gboolean saw_wang = FALSE;
+
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "import", json,
+                        "--default-password-file", f->password_file, NULL), ==, 0);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "add", "li.na", "--name", "李娜",
+                        "--department", "财务部", "--title", "出纳 Cashier", NULL), ==, 0);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "list", NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 7 + 1);
+
+  for (guint c = 0; c < G_N_ELEMENTS (headers); c++)
+    {
+      const char *at = strstr (lines[0], headers[c]);
+      g_assert_nonnull (at);
+      starts[c] = columns_of (lines[0], at - lines[0]);
+    }
+
+  /* Every cell of every row starts in the column of its header, counted
+   * in terminal columns: 王芳 is four columns wide, not six bytes. */
+  for (guint r = 1; lines[r][0] != '\0'; r++)
+    {
+      g_autofree char *login = g_strndup (lines[r], strcspn (lines[r], " "));
+      g_autoptr(TdStoreUser) user = store_get_user (f, login);
+      const char *cells[] = { user->login, user->name, user->department, user->title, user->role,
+                              user->disabled ? "disabled"
+                              : user->password_hash ? "active" : "no password" };
+      const char *pos = lines[r];
+
+      for (guint c = 0; c < G_N_ELEMENTS (cells); c++)
+        {
+          const char *at;
+
+          if (*cells[c] == '\0')
+            continue;
+          at = strstr (pos, cells[c]);
+          g_assert_nonnull (at);
+          g_assert_cmpuint (columns_of (lines[r], at - lines[r]), ==, starts[c]);
+          pos = at + strlen (cells[c]);
+        }
+      saw_wang |= g_str_equal (login, "wang.fang");
+    }
+  g_assert_true (saw_wang);
+}
+
+static void
+test_config (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = g_build_filename (f->dir, "tidingsd.conf", NULL);
+  g_autofree char *contents = g_strdup_printf ("[server]\ndata-dir=%s\n", f->data_dir);
+  g_autofree char *out = NULL;
+  const char *add[] = { "tidingsctl", "--config", config, "user", "add", "erin", "--name", "Erin", NULL };
+  const char *show[] = { "tidingsctl", "user", "show", "erin", "--config", config, NULL };
+
+  g_file_set_contents (config, contents, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (td_test_run (add, NULL, 60, NULL, NULL), ==, 0);
+  g_assert_true (g_file_test (f->data_dir, G_FILE_TEST_IS_DIR));
+  /* Global options may follow the command. */
+  g_assert_cmpint (td_test_run (show, NULL, 60, &out, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Erin"));
+}
+
+static void
+test_demo_directory (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *demo = td_test_data_path ("../../data/demo-directory.json");
+  g_autofree char *demo_password = td_test_data_path ("../../data/demo-password.txt");
+  g_autofree char *password = td_password_read_file (demo_password, &error);
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonObject) alice = NULL;
+  g_autoptr(JsonObject) bob = NULL;
+  g_autoptr(TdStoreUser) stored = NULL;
+  JsonArray *users;
+  guint admins = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (password, ==, "tidings-demo");
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "import", demo,
+                        "--default-password-file", demo_password, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "6 departments created, "));
+  g_clear_pointer (&out, g_free);
+
+  /* The demo scripts rely on alice and bob, colleagues in one department. */
+  alice = show_user (f, "alice");
+  bob = show_user (f, "bob");
+  g_assert_cmpstr (json_object_get_string_member (alice, "department"), ==,
+                   json_object_get_string_member (bob, "department"));
+  stored = store_get_user (f, "alice");
+  g_assert_true (td_password_verify (stored->password_hash, "tidings-demo"));
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "list", "--json", NULL), ==, 0);
+  node = parse_json (out);
+  users = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (users), >=, 30);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      if (g_str_equal (json_object_get_string_member (user, "role"), "admin"))
+        {
+          admins++;
+          g_assert_cmpstr (json_object_get_string_member (user, "login"), ==, "admin");
+        }
+    }
+  g_assert_cmpuint (admins, ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+  if (!td_password_init (&error))
+    g_error ("%s", error->message);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/ctl/help", test_help);
+  ADD ("/ctl/usage-errors", test_usage_errors);
+  ADD ("/ctl/users", test_users);
+  ADD ("/ctl/runtime-errors", test_runtime_errors);
+  ADD ("/ctl/import", test_import);
+  ADD ("/ctl/table", test_table);
+  ADD ("/ctl/config", test_config);
+  ADD ("/ctl/demo-directory", test_demo_directory);
+#undef ADD
+  return g_test_run ();
+}

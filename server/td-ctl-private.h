@@ -1,0 +1,44 @@
+/* td-ctl-private.h - helpers shared by the files of tidingsctl
+ * (tidingsctl.c: options, store, passwords; td-ctl-user.c: "user ...").
+ *
+ * Functions returning int give an exit status to return at once, or -1
+ * when the caller should carry on. */
+#pragma once
+
+#include "td-store.h"
+
+G_BEGIN_DECLS
+
+#define TD_CTL_EXIT_RUNTIME 1
+#define TD_CTL_EXIT_USAGE   2
+
+/* Prints "tidingsctl: MESSAGE" on stderr; returns TD_CTL_EXIT_RUNTIME. */
+int          _td_ctl_fail           (const GError *error);
+/* Prints the message and a hint to --help; returns TD_CTL_EXIT_USAGE. */
+int          _td_ctl_usage_error    (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* Parses @command's options (which may come anywhere after it, together
+ * with the global ones) and checks that exactly @n_args positional
+ * arguments (described by @params) remain in (*@argv)[1..]. */
+int          _td_ctl_parse_command  (const char *command, const char *params, const char *summary,
+                                     const GOptionEntry *entries, int *argc, char ***argv,
+                                     int n_args);
+int          _td_ctl_check_login    (const char *login);
+/* Name (required), department and title (nullable) as a directory allows. */
+int          _td_ctl_check_texts    (const char *name, const char *department, const char *title);
+
+TdStore     *_td_ctl_open_store     (GError **error);
+/* td_store_get_user() with "no user \"LOGIN\"" as its NOT_FOUND message. */
+TdStoreUser *_td_ctl_find_user      (TdStore *store, const char *login, GError **error);
+
+typedef gboolean (*TdCtlWriteFunc) (TdStore *store, gpointer data, GError **error);
+/* Opens the store and runs @func in one transaction; returns the exit status. */
+int          _td_ctl_run_write      (TdCtlWriteFunc func, gpointer data);
+
+/* Reads the password named by a --password-file option ("-": standard
+ * input, asked twice on a terminal) and returns its hash. */
+char        *_td_ctl_hash_password_file (const char *path, GError **error);
+
+/* "user VERB ...": @argv[0] is VERB. */
+int          _td_ctl_user           (const char *verb, int argc, char **argv);
+
+G_END_DECLS
