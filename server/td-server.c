@@ -1,1 +1,458 @@
-/* placeholder: being written */
+/* td-server.c - tidingsd's top level: store, HTTP, transport, sessions. */
+#define G_LOG_DOMAIN "tidingsd"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "td-directory-import.h"
+#include "td-password.h"
+#include "td-server-private.h"
+#include "td-sqlite-store.h"
+
+/* The directory is reread this often, so people added with tidingsctl
+ * appear in everyone's directory without a restart. */
+#define RELOAD_INTERVAL_S 60
+
+G_DEFINE_FINAL_TYPE (TdServer, td_server, G_TYPE_OBJECT)
+
+static void
+td_server_dispose (GObject *object)
+{
+  TdServer *self = TD_SERVER (object);
+
+  td_server_stop (self);
+  g_clear_object (&self->transport);
+  g_clear_object (&self->worker);
+  g_clear_object (&self->http);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (td_server_parent_class)->dispose (object);
+}
+
+static void
+td_server_finalize (GObject *object)
+{
+  TdServer *self = TD_SERVER (object);
+
+  g_clear_pointer (&self->roster, td_roster_free);
+  g_clear_pointer (&self->config, td_config_free);
+
+  G_OBJECT_CLASS (td_server_parent_class)->finalize (object);
+}
+
+static void
+td_server_class_init (TdServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = td_server_dispose;
+  object_class->finalize = td_server_finalize;
+}
+
+static void
+td_server_init (TdServer *self)
+{
+  self->roster = td_roster_new ();
+  g_queue_init (&self->pending_auth);
+}
+
+TdServer *
+td_server_new (TdConfig *config)
+{
+  TdServer *self = g_object_new (TD_TYPE_SERVER, NULL);
+
+  self->config = config;
+  return self;
+}
+
+guint16
+td_server_get_port (TdServer *self)
+{
+  return self->port;
+}
+
+/* ---- presence ---- */
+
+void
+_td_server_broadcast_presence (TdServer *self, TdRosterUser *user)
+{
+  g_autoptr(TdFrame) frame = td_frame_new_presence (user->login, td_roster_user_presence (user));
+  g_autoptr(GPtrArray) online = td_roster_online_users (self->roster);
+  g_autoptr(GBytes) bytes = NULL;
+  char *text;
+  gsize len;
+
+  text = td_frame_encode (frame, &len);
+  bytes = g_bytes_new_take (text, len);
+  for (guint i = 0; i < online->len; i++)
+    {
+      TdRosterUser *other = g_ptr_array_index (online, i);
+      for (guint j = 0; j < other->sessions->len; j++)
+        td_session_send_bytes (g_ptr_array_index (other->sessions, j), bytes);
+    }
+}
+
+void
+_td_server_session_authenticated (TdServer *self, TdSession *session)
+{
+  TdRosterUser *user = td_session_get_user (session);
+  gboolean was_offline = user->sessions->len == 0;
+
+  g_queue_unlink (&self->pending_auth, td_session_get_pending_link (session));
+  g_ptr_array_add (user->sessions, td_session_ref (session));
+  if (was_offline)
+    {
+      user->status = TD_PRESENCE_ONLINE;
+      td_roster_set_online (self->roster, user, TRUE);
+      _td_server_broadcast_presence (self, user);
+    }
+}
+
+/* ---- transport callbacks ---- */
+
+static void
+conn_opened_cb (TdConn *conn, gpointer user_data)
+{
+  TdServer *self = user_data;
+  TdSession *session;
+
+  if (self->stopping)
+    {
+      td_conn_close (conn, TD_CLOSE_GOING_AWAY, "server shutting down");
+      return;
+    }
+  session = td_session_new (self, conn);
+  td_conn_set_user_data (conn, session);
+  g_queue_push_tail_link (&self->pending_auth, td_session_get_pending_link (session));
+}
+
+static void
+conn_text_cb (TdConn *conn, const char *data, gsize len, gpointer user_data)
+{
+  TdSession *session = td_conn_get_user_data (conn);
+
+  if (session != NULL)
+    td_session_handle_text (session, data, len);
+}
+
+static void
+conn_closed_cb (TdConn *conn, gushort code, gpointer user_data)
+{
+  TdServer *self = user_data;
+  TdSession *session = td_conn_get_user_data (conn);
+  TdRosterUser *user;
+
+  if (session == NULL)
+    return;
+  td_conn_set_user_data (conn, NULL);
+
+  user = td_session_get_user (session);
+  if (td_session_get_state (session) == TD_SESSION_ACTIVE && user != NULL)
+    {
+      td_session_closed (session);
+      if (g_ptr_array_remove_fast (user->sessions, session))
+        td_session_unref (session);
+      if (user->sessions->len == 0)
+        {
+          td_roster_set_online (self->roster, user, FALSE);
+          if (!self->stopping)
+            _td_server_broadcast_presence (self, user);
+        }
+    }
+  else
+    {
+      g_queue_unlink (&self->pending_auth, td_session_get_pending_link (session));
+      td_session_closed (session);
+    }
+  td_session_unref (session);
+}
+
+/* Closes connections that have not logged in within the deadline.  The
+ * queue is in arrival order, so only its head needs looking at. */
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  TdServer *self = user_data;
+  gint64 limit = g_get_monotonic_time () - (gint64) self->config->auth_timeout_s * G_USEC_PER_SEC;
+  GList *link;
+
+  while ((link = g_queue_peek_head_link (&self->pending_auth)) != NULL)
+    {
+      TdSession *session = link->data;
+
+      if (td_session_get_created (session) > limit)
+        break;
+      g_queue_unlink (&self->pending_auth, link);
+      td_session_close (session, TD_CLOSE_POLICY, "no login within the deadline");
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- HTTP ---- */
+
+static void
+send_json (SoupServerMessage *msg, guint status, JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  char *body;
+  gsize len;
+
+  json_generator_set_root (gen, root);
+  body = json_generator_to_data (gen, &len);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, len);
+}
+
+static void
+health_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  TdServer *self = user_data;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET &&
+      soup_server_message_get_method (msg) != SOUP_METHOD_HEAD)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+      return;
+    }
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, self->stopping ? "stopping" : "ok");
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, PACKAGE_VERSION);
+  json_builder_set_member_name (b, "connections");
+  json_builder_add_int_value (b, self->transport ? td_transport_get_n_connections (self->transport) : 0);
+  json_builder_end_object (b);
+  send_json (msg, self->stopping ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, b);
+}
+
+static void
+not_found_cb (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, "not_found");
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, "no such endpoint");
+  json_builder_end_object (b);
+  send_json (msg, SOUP_STATUS_NOT_FOUND, b);
+}
+
+/* ---- directory ---- */
+
+typedef struct {
+  GPtrArray *users;
+  GPtrArray *departments;
+} Listing;
+
+static void
+listing_free (gpointer data)
+{
+  Listing *listing = data;
+
+  g_clear_pointer (&listing->users, g_ptr_array_unref);
+  g_clear_pointer (&listing->departments, g_ptr_array_unref);
+  g_free (listing);
+}
+
+static gpointer
+listing_job_run (TdStore *store, gpointer data, GError **error)
+{
+  Listing *listing = g_new0 (Listing, 1);
+
+  listing->users = td_store_list_users (store, error);
+  if (listing->users != NULL)
+    listing->departments = td_store_list_departments (store, error);
+  if (listing->departments == NULL)
+    {
+      listing_free (listing);
+      return NULL;
+    }
+  return listing;
+}
+
+static void
+listing_job_done (gpointer result, const GError *error, gpointer user_data)
+{
+  TdServer *self = user_data;
+  Listing *listing = result;
+
+  self->reload_running = FALSE;
+  if (error != NULL)
+    {
+      g_warning ("cannot reload the directory: %s", error->message);
+      return;
+    }
+  td_roster_update (self->roster, listing->users, listing->departments);
+  g_debug ("directory reloaded: %u people", td_roster_get_n_users (self->roster));
+}
+
+void
+td_server_reload_directory (TdServer *self)
+{
+  if (self->worker == NULL || self->reload_running || self->stopping)
+    return;
+  self->reload_running = TRUE;
+  td_store_worker_run (self->worker, listing_job_run, NULL, NULL, listing_free,
+                       listing_job_done, self);
+}
+
+static gboolean
+reload_cb (gpointer user_data)
+{
+  td_server_reload_directory (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- start and stop ---- */
+
+static gboolean
+write_port_file (const char *path, guint16 port, GError **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
+  g_autofree char *text = g_strdup_printf ("%u\n", port);
+
+  /* Written then renamed, so a reader never sees a partial number. */
+  if (!g_file_set_contents (tmp, text, -1, error))
+    return FALSE;
+  if (g_rename (tmp, path) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot write %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_store (TdServer *self, GError **error)
+{
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GPtrArray) departments = NULL;
+
+  self->store = TD_STORE (td_sqlite_store_new (self->config->data_dir, error));
+  if (self->store == NULL)
+    return FALSE;
+
+  if (self->config->directory_file != NULL)
+    {
+      TdImportStats stats = { 0 };
+      g_autoptr(GError) local_error = NULL;
+
+      if (!td_directory_import_file (self->store, self->config->directory_file, NULL,
+                                     &stats, &local_error))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "cannot import the directory: %s", local_error->message);
+          return FALSE;
+        }
+      g_message ("directory %s: %u people added, %u updated, %u unchanged",
+                 self->config->directory_file, stats.users_created, stats.users_updated,
+                 stats.users_unchanged);
+    }
+
+  /* Before the worker exists the main thread may use the store directly. */
+  users = td_store_list_users (self->store, error);
+  if (users == NULL)
+    return FALSE;
+  departments = td_store_list_departments (self->store, error);
+  if (departments == NULL)
+    return FALSE;
+  td_roster_update (self->roster, users, departments);
+  return TRUE;
+}
+
+gboolean
+td_server_start (TdServer *self, GError **error)
+{
+  static const TdTransportCallbacks callbacks = {
+    conn_opened_cb, conn_text_cb, conn_closed_cb,
+  };
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) sockaddr = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (!self->started, FALSE);
+
+  if (!td_password_init (error))
+    return FALSE;
+  if (!load_store (self, error))
+    return FALSE;
+
+  self->worker = td_store_worker_new (self->store);
+  self->transport = td_transport_new (&callbacks, self, TD_PROTO_MAX_FRAME, TD_SERVER_MAX_OUTGOING);
+
+  /* No "server-header": the version is not advertised to strangers. */
+  self->http = soup_server_new (NULL, NULL);
+  soup_server_add_handler (self->http, "/api/v1/health", health_cb, self, NULL);
+  soup_server_add_handler (self->http, NULL, not_found_cb, self, NULL);
+  td_transport_attach (self->transport, self->http, TD_PROTO_WS_PATH);
+
+  if (g_str_equal (self->config->listen_host, "localhost"))
+    address = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    address = g_inet_address_new_from_string (self->config->listen_host);
+  sockaddr = g_inet_socket_address_new (address, self->config->listen_port);
+  if (!soup_server_listen (self->http, sockaddr, 0, &local_error))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot listen on %s:%u: %s",
+                   self->config->listen_host, self->config->listen_port, local_error->message);
+      return FALSE;
+    }
+
+  uris = soup_server_get_uris (self->http);
+  for (GSList *l = uris; l != NULL; l = l->next)
+    {
+      g_autofree char *str = g_uri_to_string (l->data);
+      self->port = (guint16) g_uri_get_port (l->data);
+      g_message ("listening on %s (WebSocket path %s)", str, TD_PROTO_WS_PATH);
+    }
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  if (self->config->port_file != NULL && !write_port_file (self->config->port_file, self->port, error))
+    return FALSE;
+
+  self->sweep_id = g_timeout_add_seconds (1, sweep_cb, self);
+  self->reload_id = g_timeout_add_seconds (RELOAD_INTERVAL_S, reload_cb, self);
+  self->started = TRUE;
+  g_message ("data in %s; %u people in the directory", self->config->data_dir,
+             td_roster_get_n_users (self->roster));
+  return TRUE;
+}
+
+void
+td_server_stop (TdServer *self)
+{
+  if (!self->started || self->stopping)
+    return;
+  self->stopping = TRUE;
+
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+
+  /* Stop accepting, tell clients, then commit everything already queued:
+   * a message whose "sent" cannot reach its sender any more is still stored,
+   * and its sender's resend with the same id is answered as a duplicate. */
+  soup_server_disconnect (self->http);
+  td_transport_close_all (self->transport, TD_CLOSE_GOING_AWAY, "server shutting down");
+  td_store_worker_stop (self->worker);
+  td_transport_shutdown (self->transport);
+  g_message ("stopped");
+}

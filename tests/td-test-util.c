@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 
 const char *
 td_test_program (const char *name)
@@ -268,4 +269,277 @@ td_test_server_free (TdTestServer *self)
   g_free (self->ws_url);
   g_strfreev (self->extra_args);
   g_free (self);
+}
+
+/* ---- raw protocol client ---- */
+
+struct _TdTestWs {
+  SoupSession             *session;
+  SoupWebsocketConnection *ws;
+  GQueue                   incoming;  /* char* */
+  gboolean                 closed;
+  gushort                  close_code;
+  TdFrame                  *welcome;
+};
+
+static void
+ws_message_cb (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+{
+  TdTestWs *self = user_data;
+  gsize len;
+  const char *data = g_bytes_get_data (message, &len);
+
+  g_queue_push_tail (&self->incoming, g_strndup (data, len));
+}
+
+static void
+ws_closed_cb (SoupWebsocketConnection *ws, gpointer user_data)
+{
+  TdTestWs *self = user_data;
+
+  self->close_code = soup_websocket_connection_get_close_code (ws);
+  self->closed = TRUE;
+}
+
+typedef struct {
+  gboolean                 done;
+  SoupWebsocketConnection *ws;
+  GError                  *error;
+} ConnectState;
+
+static void
+ws_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ConnectState *state = user_data;
+
+  state->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &state->error);
+  state->done = TRUE;
+}
+
+TdTestWs *
+td_test_ws_connect (const char *ws_url)
+{
+  TdTestWs *self = g_new0 (TdTestWs, 1);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", ws_url);
+  const char *protocols[] = { TD_PROTO_SUBPROTOCOL, NULL };
+  ConnectState state = { 0 };
+
+  self->session = soup_session_new ();
+  soup_session_websocket_connect_async (self->session, msg, NULL, (char **) protocols,
+                                        G_PRIORITY_DEFAULT, NULL, ws_connect_cb, &state);
+  if (!td_test_wait_flag (&state.done, 10000))
+    g_error ("WebSocket connect to %s timed out", ws_url);
+  g_assert_no_error (state.error);
+  self->ws = state.ws;
+  g_object_set (self->ws, "max-incoming-payload-size", (guint64) TD_PROTO_MAX_SERVER_FRAME, NULL);
+  g_queue_init (&self->incoming);
+  g_signal_connect (self->ws, "message", G_CALLBACK (ws_message_cb), self);
+  g_signal_connect (self->ws, "closed", G_CALLBACK (ws_closed_cb), self);
+  return self;
+}
+
+void
+td_test_ws_free (TdTestWs *self)
+{
+  if (self->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ws, self);
+      if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->ws, 1000, NULL);
+      g_object_unref (self->ws);
+    }
+  g_clear_pointer (&self->welcome, td_frame_unref);
+  g_queue_clear_full (&self->incoming, g_free);
+  g_clear_object (&self->session);
+  g_free (self);
+}
+
+void
+td_test_ws_send (TdTestWs *self, const char *text)
+{
+  soup_websocket_connection_send_text (self->ws, text);
+}
+
+void
+td_test_ws_send_frame (TdTestWs *self, const TdFrame *frame)
+{
+  g_autofree char *text = td_frame_encode (frame, NULL);
+
+  td_test_ws_send (self, text);
+}
+
+void
+td_test_ws_send_data (TdTestWs *self, SoupWebsocketDataType type, const void *data, gsize len)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+
+  soup_websocket_connection_send_message (self->ws, type, bytes);
+}
+
+typedef struct {
+  TdTestWs *ws;
+  gboolean  expired;
+} RecvWait;
+
+static gboolean
+recv_timeout_cb (gpointer user_data)
+{
+  RecvWait *wait = user_data;
+
+  wait->expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+char *
+td_test_ws_recv (TdTestWs *self, guint timeout_ms)
+{
+  RecvWait wait = { self, FALSE };
+  guint id = 0;
+
+  if (g_queue_is_empty (&self->incoming) && !self->closed)
+    {
+      id = g_timeout_add (timeout_ms, recv_timeout_cb, &wait);
+      while (g_queue_is_empty (&self->incoming) && !self->closed && !wait.expired)
+        g_main_context_iteration (NULL, TRUE);
+      if (!wait.expired)
+        g_source_remove (id);
+    }
+  return g_queue_pop_head (&self->incoming);
+}
+
+TdFrame *
+td_test_ws_next (TdTestWs *self, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+      g_autofree char *text = NULL;
+      g_autoptr(GError) error = NULL;
+      TdFrame *frame;
+
+      if (left <= 0)
+        return NULL;
+      text = td_test_ws_recv (self, (guint) left);
+      if (text == NULL)
+        return NULL;
+      frame = td_frame_decode (text, strlen (text), TD_PROTO_MAX_SERVER_FRAME, NULL, &error);
+      g_assert_no_error (error);
+      if (td_frame_get_frame_type (frame) == TD_FRAME_PRESENCE)
+        {
+          td_frame_unref (frame);
+          continue;
+        }
+      return frame;
+    }
+}
+
+TdFrame *
+td_test_ws_expect (TdTestWs *self, TdFrameType type, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+      g_autofree char *text = NULL;
+      g_autoptr(GError) error = NULL;
+      TdFrame *frame;
+
+      if (left <= 0)
+        g_error ("no \"%s\" frame within %u ms", td_frame_type_to_string (type), timeout_ms);
+      text = td_test_ws_recv (self, (guint) left);
+      if (text == NULL)
+        g_error ("no \"%s\" frame within %u ms (closed: %d, code %u)",
+                 td_frame_type_to_string (type), timeout_ms, self->closed, self->close_code);
+      frame = td_frame_decode (text, strlen (text), TD_PROTO_MAX_SERVER_FRAME, NULL, &error);
+      g_assert_no_error (error);
+      if (td_frame_get_frame_type (frame) == type)
+        return frame;
+      td_frame_unref (frame);
+    }
+}
+
+gushort
+td_test_ws_wait_closed (TdTestWs *self, guint timeout_ms)
+{
+  td_test_wait_flag (&self->closed, timeout_ms);
+  return self->closed ? self->close_code : 0;
+}
+
+gboolean
+td_test_ws_is_closed (TdTestWs *self)
+{
+  return self->closed;
+}
+
+GPtrArray *
+td_test_ws_login (TdTestWs *self, const char *user, const char *device)
+{
+  g_autoptr(TdFrame) auth = td_frame_new_auth_password (user, TD_TEST_PASSWORD, device, "test");
+  GPtrArray *backlog = g_ptr_array_new_with_free_func ((GDestroyNotify) td_message_unref);
+  gboolean complete = FALSE;
+
+  td_test_ws_send_frame (self, auth);
+  g_clear_pointer (&self->welcome, td_frame_unref);
+  self->welcome = td_test_ws_expect (self, TD_FRAME_WELCOME, 10000);
+
+  for (;;)
+    {
+      g_autoptr(TdFrame) frame = td_test_ws_next (self, 10000);
+
+      g_assert_nonnull (frame);
+      switch (td_frame_get_frame_type (frame))
+        {
+        case TD_FRAME_DIRECTORY:
+          g_assert_false (complete);
+          complete = td_frame_get_complete (frame);
+          break;
+        case TD_FRAME_MESSAGE:
+          g_assert_true (complete);
+          g_ptr_array_add (backlog, td_message_ref (td_frame_get_message (frame)));
+          break;
+        case TD_FRAME_SYNCED:
+          g_assert_true (complete);
+          return backlog;
+        default:
+          g_error ("unexpected \"%s\" frame during login",
+                   td_frame_type_to_string (td_frame_get_frame_type (frame)));
+        }
+    }
+}
+
+TdFrame *
+td_test_ws_get_welcome (TdTestWs *self)
+{
+  return self->welcome;
+}
+
+void
+td_test_ws_ack (TdTestWs *self, gint64 seq)
+{
+  g_autoptr(TdFrame) ack = td_frame_new_ack (seq);
+
+  td_test_ws_send_frame (self, ack);
+}
+
+TdFrame *
+td_test_ws_send_message (TdTestWs *self, const char *id, const char *to, const char *text)
+{
+  g_autoptr(TdFrame) send = td_frame_new_send (id, id, to, text);
+
+  td_test_ws_send_frame (self, send);
+  for (;;)
+    {
+      TdFrame *frame = td_test_ws_next (self, 10000);
+
+      if (frame == NULL)
+        g_error ("no answer to send %s", id);
+      if ((td_frame_get_frame_type (frame) == TD_FRAME_SENT ||
+           td_frame_get_frame_type (frame) == TD_FRAME_ERROR) &&
+          g_strcmp0 (td_frame_get_req (frame), id) == 0)
+        return frame;
+      td_frame_unref (frame);
+    }
 }

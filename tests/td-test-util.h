@@ -56,3 +56,38 @@ const char   *td_test_program        (const char *name);
 char         *td_test_data_path      (const char *name);
 
 G_END_DECLS
+
+/* ---- a raw protocol client for precise tests ---- */
+#include <libsoup/soup.h>
+#include "td-proto.h"
+
+typedef struct _TdTestWs TdTestWs;
+
+/* Connects to @ws_url with subprotocol tidings.v1 (bounded wait; asserts). */
+TdTestWs     *td_test_ws_connect     (const char *ws_url);
+void          td_test_ws_free        (TdTestWs *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdTestWs, td_test_ws_free)
+void          td_test_ws_send        (TdTestWs *self, const char *text);
+void          td_test_ws_send_frame  (TdTestWs *self, const TdFrame *frame);
+void          td_test_ws_send_data   (TdTestWs *self, SoupWebsocketDataType type,
+                                      const void *data, gsize len);
+/* Next text message, or NULL if none arrived within @timeout_ms or closed. */
+char         *td_test_ws_recv        (TdTestWs *self, guint timeout_ms);
+/* Next frame of @type, skipping others (presence, directory...); fails the
+ * test on timeout. */
+TdFrame      *td_test_ws_expect      (TdTestWs *self, TdFrameType type, guint timeout_ms);
+/* Next frame of any type except presence; NULL on timeout. */
+TdFrame      *td_test_ws_next        (TdTestWs *self, guint timeout_ms);
+/* Waits until closed; returns the close code (0 on timeout). */
+gushort       td_test_ws_wait_closed (TdTestWs *self, guint timeout_ms);
+gboolean      td_test_ws_is_closed   (TdTestWs *self);
+/* Logs in with TD_TEST_PASSWORD and reads up to "synced"; returns the
+ * backlog messages (TdMessage*) that came before it. */
+GPtrArray    *td_test_ws_login       (TdTestWs *self, const char *user, const char *device);
+/* The welcome frame of the last td_test_ws_login(). */
+TdFrame      *td_test_ws_get_welcome (TdTestWs *self);
+/* Sends ack for @seq. */
+void          td_test_ws_ack         (TdTestWs *self, gint64 seq);
+/* Sends a message and waits for "sent"; returns the sent frame. */
+TdFrame      *td_test_ws_send_message (TdTestWs *self, const char *id, const char *to,
+                                       const char *text);

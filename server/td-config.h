@@ -1,0 +1,43 @@
+/* td-config.h - tidingsd settings from the command line and a GKeyFile. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define TD_CONFIG_DEFAULT_PATH     SYSCONFDIR "/tidings/tidingsd.conf"
+#define TD_CONFIG_DEFAULT_LISTEN   "0.0.0.0:8470"
+#define TD_CONFIG_DEFAULT_TOKEN_DAYS 30
+
+typedef struct {
+  char    *config_file;     /* file actually read, or NULL */
+  char    *listen_host;     /* "0.0.0.0", "127.0.0.1", "::" ... */
+  guint16  listen_port;     /* 0 = any free port */
+  char    *data_dir;
+  char    *directory_file;  /* imported at start, or NULL */
+  char    *port_file;       /* written once listening, or NULL */
+  guint    token_days;
+  guint    auth_timeout_s;  /* seconds a new connection has to log in */
+  gboolean verbose;
+} TdConfig;
+
+TdConfig *td_config_new     (void);
+void      td_config_free    (TdConfig *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdConfig, td_config_free)
+
+/* Parses "HOST:PORT", "[V6]:PORT" or ":PORT". */
+gboolean  td_config_parse_listen (const char *spec,
+                                  char      **out_host,
+                                  guint16    *out_port,
+                                  GError    **error);
+
+/* Fills @self from argv and, if present, the config file (explicit
+ * --config must exist; the default path is read only if it exists).
+ * Command-line options win over the file.  Returns FALSE with a message
+ * fit for the user on bad options or an unreadable/invalid file. */
+gboolean  td_config_load    (TdConfig  *self,
+                             int       *argc,
+                             char    ***argv,
+                             GError   **error);
+
+G_END_DECLS

@@ -1,0 +1,50 @@
+/* td-roster.h - the server's in-memory view of the directory: who exists,
+ * which sessions each person has open, and their presence.  Main thread
+ * only.  Entries are never freed while the server runs (a person removed
+ * from the directory is marked so), which lets sessions keep plain
+ * pointers to them. */
+#pragma once
+
+#include "td-proto.h"
+#include "td-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _TdSession TdSession;
+
+typedef struct {
+  gint64      id;
+  char       *login;
+  char       *name;
+  char       *department;
+  char       *title;
+  gboolean    admin;
+  gboolean    disabled;     /* disabled or removed from the directory */
+  TdPresence  status;       /* chosen by the latest device; meaningful while online */
+  GPtrArray  *sessions;     /* TdSession*, authenticated and open */
+} TdRosterUser;
+
+typedef struct _TdRoster TdRoster;
+
+TdRoster     *td_roster_new          (void);
+void          td_roster_free         (TdRoster *self);
+/* Merges a fresh listing from the store (TdStoreUser*, char*). */
+void          td_roster_update       (TdRoster *self, GPtrArray *users, GPtrArray *departments);
+TdRosterUser *td_roster_lookup       (TdRoster *self, const char *login);
+TdRosterUser *td_roster_lookup_id    (TdRoster *self, gint64 id);
+guint         td_roster_get_n_users  (TdRoster *self);
+/* Makes sure an entry exists for a user the store just returned (a
+ * person added by tidingsctl since the last reload). */
+TdRosterUser *td_roster_ensure       (TdRoster *self, const TdStoreUser *user);
+
+TdPresence    td_roster_user_presence (const TdRosterUser *user);
+TdUser       *td_roster_user_to_proto (const TdRosterUser *user);
+/* Encoded directory frames, at most @per_frame users each, the last one
+ * complete:true.  Returns GBytes*. */
+GPtrArray    *td_roster_encode_directory (TdRoster *self, guint per_frame);
+/* Tracks who is online so presence fan-out touches only connected people. */
+void          td_roster_set_online   (TdRoster *self, TdRosterUser *user, gboolean online);
+/* Every user with at least one session (TdRosterUser*). */
+GPtrArray    *td_roster_online_users (TdRoster *self);
+
+G_END_DECLS
