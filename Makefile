@@ -6,7 +6,7 @@
 BUILDDIR ?= _build
 MESON_TEST_ARGS ?=
 
-.PHONY: all deps build check demo clean
+.PHONY: all deps build check demo demo-stop clean
 
 all: build
 
@@ -24,6 +24,9 @@ check: build
 
 demo: build
 	sh build-aux/demo.sh $(BUILDDIR)
+
+demo-stop:
+	sh build-aux/demo-stop.sh
 
 clean:
 	rm -rf $(BUILDDIR)
