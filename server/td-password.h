@@ -33,8 +33,8 @@ void      td_password_verify_async (const char         *hash,
 /* Returns TRUE if the password matches. */
 gboolean  td_password_verify_finish (GAsyncResult *result, GError **error);
 
-/* Reads a password from the first line of @path (trailing newline and CR
- * stripped).  Refuses empty passwords and files larger than 4 KiB. */
+/* Reads a password from the first line of @path ("-" is standard input;
+ * trailing newline and CR stripped).  Refuses empty passwords and files larger than 4 KiB. */
 char     *td_password_read_file    (const char *path, GError **error);
 
 /* A new random token (43 characters of base64url). */

@@ -277,7 +277,8 @@ login_job_run (TdStore *store, gpointer data, GError **error)
   if (job->login == NULL)
     {
       /* token login */
-      gint64 user_id = td_store_check_token (store, job->hash, sizeof job->hash, job->now, error);
+      gint64 user_id = td_store_check_token (store, job->hash, sizeof job->hash, job->now,
+                                            &job->expires, error);
       if (user_id == 0)
         return NULL;
       job->user = td_store_get_user_by_id (store, user_id, error);

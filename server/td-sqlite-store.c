@@ -170,7 +170,7 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_TOKEN_INSERT] =
     "INSERT INTO tokens (hash, user_id, device, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_TOKEN_CHECK] =
-    "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id"
+    "SELECT t.user_id, t.expires FROM tokens t JOIN users u ON u.id = t.user_id"
     " WHERE t.hash = ?1 AND t.expires > ?2 AND NOT u.disabled",
   [STMT_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
   [STMT_TOKEN_DELETE_USER] = "DELETE FROM tokens WHERE user_id = ?1",
@@ -885,6 +885,7 @@ td_sqlite_store_check_token (TdStore      *store,
                              const guint8 *hash,
                              gsize         hash_len,
                              gint64        now,
+                             gint64       *out_expires,
                              GError      **error)
 {
   TdSqliteStore *self = TD_SQLITE_STORE (store);
@@ -907,6 +908,8 @@ td_sqlite_store_check_token (TdStore      *store,
       return 0;
     }
 
+  if (out_expires != NULL)
+    *out_expires = sqlite3_column_int64 (stmt, 1);
   return sqlite3_column_int64 (stmt, 0);
 }
 

@@ -40,8 +40,9 @@ void           td_store_worker_run  (TdStoreWorker  *self,
                                      GDestroyNotify  result_free,
                                      TdStoreJobDone  done,
                                      gpointer        user_data);
-/* Runs every queued job, commits, dispatches pending done callbacks
- * (iterating the main context), and joins the thread.  Idempotent. */
+/* Runs every queued job, commits, joins the thread, and dispatches pending
+ * done callbacks directly on the calling thread (other main-loop sources do
+ * not run during shutdown).  Idempotent. */
 void           td_store_worker_stop (TdStoreWorker *self);
 /* Jobs queued and not yet reported. */
 guint          td_store_worker_get_pending (TdStoreWorker *self);

@@ -217,12 +217,13 @@ td_store_check_token (TdStore      *self,
                       const guint8 *hash,
                       gsize         hash_len,
                       gint64        now_ms,
+                      gint64       *out_expires,
                       GError      **error)
 {
   STORE_IFACE_CHECK (self, check_token, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
-  return TD_STORE_GET_IFACE (self)->check_token (self, hash, hash_len, now_ms, error);
+  return TD_STORE_GET_IFACE (self)->check_token (self, hash, hash_len, now_ms, out_expires, error);
 }
 
 gboolean

@@ -87,9 +87,10 @@ struct _TdStoreInterface
   gboolean     (*add_token)         (TdStore *self, const guint8 *hash, gsize hash_len,
                                      gint64 user_id, const char *device, gint64 expires_ms,
                                      GError **error);
-  /* Returns the user id, or 0 with NOT_FOUND if unknown, revoked or expired at @now_ms. */
+  /* Returns the user id, or 0 with NOT_FOUND if unknown, revoked or expired at @now_ms.
+   * @out_expires (nullable) receives the token's expiry. */
   gint64       (*check_token)       (TdStore *self, const guint8 *hash, gsize hash_len,
-                                     gint64 now_ms, GError **error);
+                                     gint64 now_ms, gint64 *out_expires, GError **error);
   gboolean     (*revoke_token)      (TdStore *self, const guint8 *hash, gsize hash_len,
                                      GError **error);
   gboolean     (*revoke_user_tokens)(TdStore *self, gint64 user_id, GError **error);
@@ -142,7 +143,7 @@ gboolean     td_store_add_token          (TdStore *self, const guint8 *hash, gsi
                                           gint64 user_id, const char *device, gint64 expires_ms,
                                           GError **error);
 gint64       td_store_check_token        (TdStore *self, const guint8 *hash, gsize hash_len,
-                                          gint64 now_ms, GError **error);
+                                          gint64 now_ms, gint64 *out_expires, GError **error);
 gboolean     td_store_revoke_token       (TdStore *self, const guint8 *hash, gsize hash_len,
                                           GError **error);
 gboolean     td_store_revoke_user_tokens (TdStore *self, gint64 user_id, GError **error);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "td-test-util.h"
@@ -125,6 +126,9 @@ test_token_resume_and_logout (void)
   welcome = td_test_ws_expect (second, TD_FRAME_WELCOME, 10000);
   g_assert_cmpstr (td_user_get_login (td_frame_get_self_user (welcome)), ==, "carol");
   g_assert_cmpstr (td_frame_get_token (welcome), ==, token);
+  /* Resuming does not extend the token: same expiry as issued. */
+  g_assert_cmpint (td_frame_get_token_expires (welcome), ==,
+                   td_frame_get_token_expires (td_test_ws_get_welcome (first)));
 
   /* Logging out revokes the token for every later connection. */
   td_test_ws_send_frame (first, logout);
@@ -423,6 +427,35 @@ test_restart_keeps_everything (void)
                    "survives SIGTERM");
 }
 
+static void
+test_directory_at_start (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tidings-dir-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "extra.csv", NULL);
+  const char *extra[] = { "--directory", file, NULL };
+  g_autoptr(TdTestServer) other = NULL;
+  g_autoptr(TdTestWs) ws = NULL;
+  g_autoptr(TdFrame) auth = td_frame_new_auth_password ("alice", TD_TEST_PASSWORD, "d", NULL);
+  g_autoptr(TdFrame) directory = NULL;
+  g_autoptr(TdFrame) welcome = NULL;
+
+  g_file_set_contents (file, "login,name,department,title\nerin,Erin Green,Support,Agent\n", -1, NULL);
+  other = td_test_server_new (extra);
+  /* Importing the same file at every start changes nothing. */
+  td_test_server_stop (other);
+  td_test_server_start (other);
+
+  ws = td_test_ws_connect (other->ws_url);
+  td_test_ws_send_frame (ws, auth);
+  welcome = td_test_ws_expect (ws, TD_FRAME_WELCOME, 10000);
+  directory = td_test_ws_expect (ws, TD_FRAME_DIRECTORY, 10000);
+  g_assert_cmpuint (td_frame_get_users (directory)->len, ==, 7);
+  g_assert_true (g_ptr_array_find_with_equal_func (td_frame_get_departments (directory), "Support",
+                                                   g_str_equal, NULL));
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -444,6 +477,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/presence", test_presence);
   g_test_add_func ("/server/health", test_health);
   g_test_add_func ("/server/restart", test_restart_keeps_everything);
+  g_test_add_func ("/server/directory-at-start", test_directory_at_start);
 
   ret = g_test_run ();
   td_test_server_stop (server);

@@ -493,12 +493,12 @@ test_tokens (Fixture *f, gconstpointer data)
   commit (f);
 
   /* Expiry is strict: valid before, invalid at expires_ms. */
-  g_assert_cmpint (td_store_check_token (f->store, t1, 32, now + 59999, &error), ==, alice);
+  g_assert_cmpint (td_store_check_token (f->store, t1, 32, now + 59999, NULL, &error), ==, alice);
   g_assert_no_error (error);
-  g_assert_cmpint (td_store_check_token (f->store, t1, 32, now + 60000, &error), ==, 0);
+  g_assert_cmpint (td_store_check_token (f->store, t1, 32, now + 60000, NULL, &error), ==, 0);
   g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_cmpint (td_store_check_token (f->store, (const guint8 *) "unknown", 7, 0, &error), ==, 0);
+  g_assert_cmpint (td_store_check_token (f->store, (const guint8 *) "unknown", 7, 0, NULL, &error), ==, 0);
   g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
@@ -508,10 +508,10 @@ test_tokens (Fixture *f, gconstpointer data)
   g_assert_true (td_store_revoke_token (f->store, t1, 32, &error));
   g_assert_no_error (error);
   commit (f);
-  g_assert_cmpint (td_store_check_token (f->store, t1, 32, 0, &error), ==, 0);
+  g_assert_cmpint (td_store_check_token (f->store, t1, 32, 0, NULL, &error), ==, 0);
   g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_cmpint (td_store_check_token (f->store, t2, 32, 0, &error), ==, alice);
+  g_assert_cmpint (td_store_check_token (f->store, t2, 32, 0, NULL, &error), ==, alice);
 
   /* A password change revokes all of the user's tokens, nobody else's. */
   begin (f);
@@ -523,16 +523,16 @@ test_tokens (Fixture *f, gconstpointer data)
   commit (f);
   user = td_store_get_user (f->store, "alice", &error);
   g_assert_cmpstr (user->password_hash, ==, "$argon2id$fake");
-  g_assert_cmpint (td_store_check_token (f->store, t2, 32, 0, &error), ==, 0);
+  g_assert_cmpint (td_store_check_token (f->store, t2, 32, 0, NULL, &error), ==, 0);
   g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_cmpint (td_store_check_token (f->store, t3, 32, 0, &error), ==, bob);
+  g_assert_cmpint (td_store_check_token (f->store, t3, 32, 0, NULL, &error), ==, bob);
 
   /* A disabled user's token no longer authenticates. */
   begin (f);
   g_assert_true (td_store_set_disabled (f->store, "bob", TRUE, &error));
   commit (f);
-  g_assert_cmpint (td_store_check_token (f->store, t3, 32, 0, &error), ==, 0);
+  g_assert_cmpint (td_store_check_token (f->store, t3, 32, 0, NULL, &error), ==, 0);
   g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
@@ -542,7 +542,7 @@ test_tokens (Fixture *f, gconstpointer data)
   g_assert_true (td_store_revoke_user_tokens (f->store, alice, &error));
   g_assert_no_error (error);
   commit (f);
-  g_assert_cmpint (td_store_check_token (f->store, t1, 32, 0, &error), ==, 0);
+  g_assert_cmpint (td_store_check_token (f->store, t1, 32, 0, NULL, &error), ==, 0);
   g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
 }
 
