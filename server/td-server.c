@@ -300,6 +300,24 @@ listing_job_done (gpointer result, const GError *error, gpointer user_data)
     }
   td_roster_update (self->roster, listing->users, listing->departments);
   g_debug ("directory reloaded: %u people", td_roster_get_n_users (self->roster));
+
+  /* Someone disabled (or removed) with tidingsctl is signed out everywhere,
+   * not only refused at the next login. */
+  {
+    g_autoptr(GPtrArray) online = td_roster_online_users (self->roster);
+
+    for (guint i = 0; i < online->len; i++)
+      {
+        TdRosterUser *user = g_ptr_array_index (online, i);
+        g_autoptr(GPtrArray) sessions = NULL;
+
+        if (!user->disabled)
+          continue;
+        sessions = g_ptr_array_copy (user->sessions, NULL, NULL);
+        for (guint j = 0; j < sessions->len; j++)
+          td_session_close (g_ptr_array_index (sessions, j), TD_CLOSE_POLICY, "account disabled");
+      }
+  }
 }
 
 void

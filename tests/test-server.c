@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "td-test-util.h"
@@ -456,6 +457,21 @@ test_directory_at_start (void)
   g_rmdir (dir);
 }
 
+static void
+test_disable_signs_out (void)
+{
+  g_autoptr(TdTestWs) ws = login ("dave", "dis", NULL);
+  g_autofree char *out = NULL;
+  const char *disable[] = { "tidingsctl", "--data-dir", server->data_dir, "user", "disable", "dave", NULL };
+  const char *enable[] = { "tidingsctl", "--data-dir", server->data_dir, "user", "enable", "dave", NULL };
+
+  g_assert_cmpint (td_test_run (disable, NULL, 60, &out, NULL), ==, 0);
+  /* SIGHUP makes the server reread the directory now rather than within a minute. */
+  g_subprocess_send_signal (server->proc, SIGHUP);
+  g_assert_cmpuint (td_test_ws_wait_closed (ws, 10000), ==, 1008);
+  g_assert_cmpint (td_test_run (enable, NULL, 60, NULL, NULL), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -476,6 +492,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/history-paging", test_history_paging);
   g_test_add_func ("/server/presence", test_presence);
   g_test_add_func ("/server/health", test_health);
+  g_test_add_func ("/server/disable-signs-out", test_disable_signs_out);
   g_test_add_func ("/server/restart", test_restart_keeps_everything);
   g_test_add_func ("/server/directory-at-start", test_directory_at_start);
 
