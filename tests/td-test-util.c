@@ -161,8 +161,8 @@ td_test_server_new (const char * const *extra_args)
   return self;
 }
 
-void
-td_test_server_start (TdTestServer *self)
+static void
+start_server (TdTestServer *self, guint16 port)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
@@ -174,7 +174,7 @@ td_test_server_start (TdTestServer *self)
 
   g_ptr_array_add (args, g_strdup (td_test_program ("tidingsd")));
   g_ptr_array_add (args, g_strdup ("--listen"));
-  g_ptr_array_add (args, g_strdup ("127.0.0.1:0"));
+  g_ptr_array_add (args, g_strdup_printf ("127.0.0.1:%u", port));
   g_ptr_array_add (args, g_strdup ("--data-dir"));
   g_ptr_array_add (args, g_strdup (self->data_dir));
   g_ptr_array_add (args, g_strdup ("--port-file"));
@@ -206,6 +206,19 @@ td_test_server_start (TdTestServer *self)
   g_free (self->ws_url);
   self->http_url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
   self->ws_url = g_strdup_printf ("ws://127.0.0.1:%u/ws", self->port);
+}
+
+void
+td_test_server_start (TdTestServer *self)
+{
+  start_server (self, 0);
+}
+
+void
+td_test_server_start_on_same_port (TdTestServer *self)
+{
+  g_assert_cmpuint (self->port, >, 0);
+  start_server (self, self->port);
 }
 
 void

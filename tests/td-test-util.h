@@ -29,6 +29,9 @@ typedef struct {
 TdTestServer *td_test_server_new     (const char * const *extra_args);
 /* Starts tidingsd again on the same data directory (new port). */
 void          td_test_server_start   (TdTestServer *self);
+/* Starts tidingsd again on the same data directory and the same port as
+ * before (clients reconnect to the URL they know). */
+void          td_test_server_start_on_same_port (TdTestServer *self);
 /* SIGTERM and wait (bounded); asserts a clean exit status. */
 void          td_test_server_stop    (TdTestServer *self);
 /* SIGKILL and wait. */

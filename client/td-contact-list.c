@@ -1,0 +1,564 @@
+/* td-contact-list.c - the main window's contact list as a GListModel.
+ *
+ * The list is recomputed from the flat contact model whenever something
+ * that affects it changes, then compared with the previous one: the
+ * common head and tail stay, and one items-changed covers the middle.
+ * Changes coming from contacts (presence, names, activity) are coalesced
+ * into one recomputation per main-loop iteration, because a directory
+ * update touches every contact at once; filter and expansion changes
+ * apply immediately, as the user expects the list to follow the key.
+ */
+#define G_LOG_DOMAIN "td-contact-list"
+
+#include <string.h>
+
+#include "td-contact-list.h"
+
+/* ---- TdDepartment ---- */
+
+struct _TdDepartment
+{
+  GObject   parent_instance;
+
+  char     *name;
+  char     *collate_key;
+  guint     online;
+  guint     total;
+  gboolean  expanded;
+};
+
+G_DEFINE_FINAL_TYPE (TdDepartment, td_department, G_TYPE_OBJECT)
+
+enum {
+  DEPT_PROP_0,
+  DEPT_PROP_NAME,
+  DEPT_PROP_ONLINE,
+  DEPT_PROP_TOTAL,
+  DEPT_PROP_EXPANDED,
+  DEPT_N_PROPS
+};
+
+static GParamSpec *dept_properties[DEPT_N_PROPS];
+
+static void
+td_department_finalize (GObject *object)
+{
+  TdDepartment *self = TD_DEPARTMENT (object);
+
+  g_free (self->name);
+  g_free (self->collate_key);
+  G_OBJECT_CLASS (td_department_parent_class)->finalize (object);
+}
+
+static void
+td_department_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  TdDepartment *self = TD_DEPARTMENT (object);
+
+  switch (prop_id)
+    {
+    case DEPT_PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case DEPT_PROP_ONLINE:
+      g_value_set_uint (value, self->online);
+      break;
+    case DEPT_PROP_TOTAL:
+      g_value_set_uint (value, self->total);
+      break;
+    case DEPT_PROP_EXPANDED:
+      g_value_set_boolean (value, self->expanded);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+td_department_class_init (TdDepartmentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = td_department_finalize;
+  object_class->get_property = td_department_get_property;
+
+  dept_properties[DEPT_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  dept_properties[DEPT_PROP_ONLINE] = g_param_spec_uint ("online", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  dept_properties[DEPT_PROP_TOTAL] = g_param_spec_uint ("total", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  dept_properties[DEPT_PROP_EXPANDED] = g_param_spec_boolean ("expanded", NULL, NULL, TRUE, flags);
+  g_object_class_install_properties (object_class, DEPT_N_PROPS, dept_properties);
+}
+
+static void
+td_department_init (TdDepartment *self)
+{
+  self->expanded = TRUE;
+}
+
+static TdDepartment *
+department_new (const char *name)
+{
+  TdDepartment *self = g_object_new (TD_TYPE_DEPARTMENT, NULL);
+
+  self->name = g_strdup (name);
+  self->collate_key = g_utf8_collate_key (name, -1);
+  return self;
+}
+
+static void
+department_set_counts (TdDepartment *self, guint online, guint total)
+{
+  if (self->online != online)
+    {
+      self->online = online;
+      g_object_notify_by_pspec (G_OBJECT (self), dept_properties[DEPT_PROP_ONLINE]);
+    }
+  if (self->total != total)
+    {
+      self->total = total;
+      g_object_notify_by_pspec (G_OBJECT (self), dept_properties[DEPT_PROP_TOTAL]);
+    }
+}
+
+const char *
+td_department_get_name (TdDepartment *self)
+{
+  g_return_val_if_fail (TD_IS_DEPARTMENT (self), NULL);
+  return self->name;
+}
+
+guint
+td_department_get_online (TdDepartment *self)
+{
+  g_return_val_if_fail (TD_IS_DEPARTMENT (self), 0);
+  return self->online;
+}
+
+guint
+td_department_get_total (TdDepartment *self)
+{
+  g_return_val_if_fail (TD_IS_DEPARTMENT (self), 0);
+  return self->total;
+}
+
+gboolean
+td_department_get_expanded (TdDepartment *self)
+{
+  g_return_val_if_fail (TD_IS_DEPARTMENT (self), FALSE);
+  return self->expanded;
+}
+
+/* ---- TdContactList ---- */
+
+struct _TdContactList
+{
+  GObject            parent_instance;
+
+  GListModel        *contacts;
+  TdContactListMode  mode;
+  char              *filter;        /* as given */
+  char              *folded_filter; /* NULL when not filtering */
+  GPtrArray         *items;         /* GObject*: TdDepartment / TdContact */
+  GHashTable        *departments;   /* name -> TdDepartment (stable objects) */
+  GPtrArray         *watched;       /* TdContact* with our notify handlers */
+  guint              refresh_id;
+};
+
+static void td_contact_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TdContactList, td_contact_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, td_contact_list_model_init))
+
+typedef struct {
+  TdContact    *contact;
+  TdDepartment *department;  /* grouped mode only */
+  char         *name_key;
+  gboolean      active;      /* online, away or busy */
+} Entry;
+
+static void
+entry_clear (gpointer data)
+{
+  Entry *entry = data;
+
+  g_free (entry->name_key);
+}
+
+/* Departments by name, the people without one last. */
+static int
+compare_departments (TdDepartment *a, TdDepartment *b)
+{
+  if (a == b)
+    return 0;
+  if (*a->name == '\0')
+    return 1;
+  if (*b->name == '\0')
+    return -1;
+  return strcmp (a->collate_key, b->collate_key);
+}
+
+static int
+compare_people (const Entry *a, const Entry *b)
+{
+  int cmp;
+
+  if (a->active != b->active)
+    return a->active ? -1 : 1;
+  cmp = strcmp (a->name_key, b->name_key);
+  if (cmp != 0)
+    return cmp;
+  return strcmp (td_contact_get_login (a->contact), td_contact_get_login (b->contact));
+}
+
+static int
+compare_grouped (gconstpointer pa, gconstpointer pb)
+{
+  const Entry *a = pa;
+  const Entry *b = pb;
+  int cmp = compare_departments (a->department, b->department);
+
+  return cmp != 0 ? cmp : compare_people (a, b);
+}
+
+static int
+compare_recent (gconstpointer pa, gconstpointer pb)
+{
+  const Entry *a = pa;
+  const Entry *b = pb;
+  gint64 ta = td_contact_get_last_activity (a->contact);
+  gint64 tb = td_contact_get_last_activity (b->contact);
+
+  if (ta != tb)
+    return ta > tb ? -1 : 1;
+  return compare_people (a, b);
+}
+
+static TdDepartment *
+lookup_department (TdContactList *self, const char *name)
+{
+  TdDepartment *dept = g_hash_table_lookup (self->departments, name);
+
+  if (dept == NULL)
+    {
+      dept = department_new (name);
+      g_hash_table_insert (self->departments, g_strdup (name), dept);
+    }
+  return dept;
+}
+
+static GPtrArray *
+compute_items (TdContactList *self)
+{
+  g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
+  g_autoptr(GHashTable) online = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) total = g_hash_table_new (NULL, NULL);
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n = g_list_model_get_n_items (self->contacts);
+  GHashTableIter iter;
+  gpointer value;
+  TdDepartment *current = NULL;
+
+  g_array_set_clear_func (entries, entry_clear);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TdContact) contact = g_list_model_get_item (self->contacts, i);
+      gboolean active = td_contact_get_presence (contact) != TD_PRESENCE_OFFLINE;
+      TdDepartment *dept = NULL;
+      Entry entry = { 0, };
+
+      if (self->mode == TD_CONTACT_LIST_GROUPED)
+        {
+          dept = lookup_department (self, td_contact_get_department (contact));
+          /* Counts cover everyone, whatever the filter shows. */
+          g_hash_table_insert (total, dept,
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (total, dept)) + 1));
+          if (active)
+            g_hash_table_insert (online, dept,
+                                 GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (online, dept)) + 1));
+        }
+      else if (td_contact_get_last_activity (contact) <= 0)
+        continue;
+
+      if (self->folded_filter != NULL && !td_contact_matches (contact, self->folded_filter))
+        continue;
+
+      entry.contact = contact;  /* the model keeps it alive */
+      entry.department = dept;
+      entry.name_key = g_utf8_collate_key (td_contact_get_name (contact), -1);
+      entry.active = active;
+      g_array_append_val (entries, entry);
+    }
+
+  g_hash_table_iter_init (&iter, self->departments);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    department_set_counts (value,
+                           GPOINTER_TO_UINT (g_hash_table_lookup (online, value)),
+                           GPOINTER_TO_UINT (g_hash_table_lookup (total, value)));
+
+  if (self->mode == TD_CONTACT_LIST_RECENT)
+    {
+      g_array_sort (entries, compare_recent);
+      for (guint i = 0; i < entries->len; i++)
+        g_ptr_array_add (items, g_object_ref (g_array_index (entries, Entry, i).contact));
+      return items;
+    }
+
+  g_array_sort (entries, compare_grouped);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      Entry *entry = &g_array_index (entries, Entry, i);
+
+      if (entry->department != current)
+        {
+          current = entry->department;
+          g_ptr_array_add (items, g_object_ref (current));
+        }
+      /* While searching everything that matches is shown. */
+      if (current->expanded || self->folded_filter != NULL)
+        g_ptr_array_add (items, g_object_ref (entry->contact));
+    }
+  return items;
+}
+
+/* Recomputes the list and reports the changed middle part. */
+static void
+refresh (TdContactList *self)
+{
+  g_autoptr(GPtrArray) old_items = NULL;
+  GPtrArray *new_items;
+  guint prefix = 0;
+  guint suffix = 0;
+  guint old_len;
+  guint new_len;
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+
+  new_items = compute_items (self);
+  old_len = self->items->len;
+  new_len = new_items->len;
+  while (prefix < old_len && prefix < new_len &&
+         self->items->pdata[prefix] == new_items->pdata[prefix])
+    prefix++;
+  while (suffix < old_len - prefix && suffix < new_len - prefix &&
+         self->items->pdata[old_len - 1 - suffix] == new_items->pdata[new_len - 1 - suffix])
+    suffix++;
+
+  old_items = g_steal_pointer (&self->items);
+  self->items = new_items;
+  if (old_len - prefix - suffix > 0 || new_len - prefix - suffix > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix,
+                                old_len - prefix - suffix, new_len - prefix - suffix);
+}
+
+static gboolean
+refresh_idle_cb (gpointer user_data)
+{
+  TdContactList *self = user_data;
+
+  self->refresh_id = 0;
+  refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_refresh (TdContactList *self)
+{
+  if (self->refresh_id == 0)
+    self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, refresh_idle_cb, self, NULL);
+}
+
+static void
+contact_notify_cb (TdContact *contact, GParamSpec *pspec, TdContactList *self)
+{
+  schedule_refresh (self);
+}
+
+static void
+unwatch_all (TdContactList *self)
+{
+  for (guint i = 0; i < self->watched->len; i++)
+    g_signal_handlers_disconnect_by_data (self->watched->pdata[i], self);
+  g_ptr_array_set_size (self->watched, 0);
+}
+
+static void
+watch_all (TdContactList *self)
+{
+  static const char * const signals[] = {
+    "notify::presence", "notify::name", "notify::department", "notify::last-activity",
+  };
+  guint n = g_list_model_get_n_items (self->contacts);
+
+  unwatch_all (self);
+  for (guint i = 0; i < n; i++)
+    {
+      TdContact *contact = g_list_model_get_item (self->contacts, i);
+
+      for (guint j = 0; j < G_N_ELEMENTS (signals); j++)
+        g_signal_connect (contact, signals[j], G_CALLBACK (contact_notify_cb), self);
+      g_ptr_array_add (self->watched, contact);
+    }
+}
+
+static void
+contacts_changed_cb (GListModel *model, guint position, guint removed, guint added,
+                     TdContactList *self)
+{
+  watch_all (self);
+  schedule_refresh (self);
+}
+
+/* ---- GListModel ---- */
+
+static GType
+td_contact_list_get_item_type (GListModel *model)
+{
+  return G_TYPE_OBJECT;
+}
+
+static guint
+td_contact_list_get_n_items (GListModel *model)
+{
+  return TD_CONTACT_LIST (model)->items->len;
+}
+
+static gpointer
+td_contact_list_get_item (GListModel *model, guint position)
+{
+  TdContactList *self = TD_CONTACT_LIST (model);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (self->items->pdata[position]);
+}
+
+static void
+td_contact_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = td_contact_list_get_item_type;
+  iface->get_n_items = td_contact_list_get_n_items;
+  iface->get_item = td_contact_list_get_item;
+}
+
+/* ---- GObject ---- */
+
+static void
+td_contact_list_dispose (GObject *object)
+{
+  TdContactList *self = TD_CONTACT_LIST (object);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  if (self->watched != NULL)
+    unwatch_all (self);
+  if (self->contacts != NULL)
+    g_signal_handlers_disconnect_by_data (self->contacts, self);
+  g_clear_object (&self->contacts);
+
+  G_OBJECT_CLASS (td_contact_list_parent_class)->dispose (object);
+}
+
+static void
+td_contact_list_finalize (GObject *object)
+{
+  TdContactList *self = TD_CONTACT_LIST (object);
+
+  g_free (self->filter);
+  g_free (self->folded_filter);
+  g_ptr_array_unref (self->items);
+  g_ptr_array_unref (self->watched);
+  g_hash_table_unref (self->departments);
+
+  G_OBJECT_CLASS (td_contact_list_parent_class)->finalize (object);
+}
+
+static void
+td_contact_list_class_init (TdContactListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = td_contact_list_dispose;
+  object_class->finalize = td_contact_list_finalize;
+}
+
+static void
+td_contact_list_init (TdContactList *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->watched = g_ptr_array_new_with_free_func (g_object_unref);
+  self->departments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->filter = g_strdup ("");
+}
+
+TdContactList *
+td_contact_list_new (GListModel *contacts, TdContactListMode mode)
+{
+  TdContactList *self;
+
+  g_return_val_if_fail (G_IS_LIST_MODEL (contacts), NULL);
+
+  self = g_object_new (TD_TYPE_CONTACT_LIST, NULL);
+  self->contacts = g_object_ref (contacts);
+  self->mode = mode;
+  g_signal_connect (contacts, "items-changed", G_CALLBACK (contacts_changed_cb), self);
+  watch_all (self);
+  refresh (self);
+  return self;
+}
+
+void
+td_contact_list_set_filter (TdContactList *self, const char *query)
+{
+  g_autofree char *stripped = NULL;
+
+  g_return_if_fail (TD_IS_CONTACT_LIST (self));
+
+  if (query == NULL)
+    query = "";
+  if (g_strcmp0 (self->filter, query) == 0)
+    return;
+  g_free (self->filter);
+  self->filter = g_strdup (query);
+  g_clear_pointer (&self->folded_filter, g_free);
+  stripped = g_strstrip (g_strdup (query));
+  if (*stripped != '\0')
+    self->folded_filter = g_utf8_casefold (stripped, -1);
+  refresh (self);
+}
+
+const char *
+td_contact_list_get_filter (TdContactList *self)
+{
+  g_return_val_if_fail (TD_IS_CONTACT_LIST (self), NULL);
+  return self->filter;
+}
+
+void
+td_contact_list_set_expanded (TdContactList *self, const char *department, gboolean expanded)
+{
+  TdDepartment *dept;
+
+  g_return_if_fail (TD_IS_CONTACT_LIST (self));
+
+  dept = lookup_department (self, department ? department : "");
+  expanded = !!expanded;
+  if (dept->expanded == expanded)
+    return;
+  dept->expanded = expanded;
+  g_object_notify_by_pspec (G_OBJECT (dept), dept_properties[DEPT_PROP_EXPANDED]);
+  refresh (self);
+}
+
+gint
+td_contact_list_find (TdContactList *self, const char *login)
+{
+  g_return_val_if_fail (TD_IS_CONTACT_LIST (self), -1);
+  g_return_val_if_fail (login != NULL, -1);
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (TD_IS_CONTACT (self->items->pdata[i]) &&
+        g_str_equal (td_contact_get_login (self->items->pdata[i]), login))
+      return (gint) i;
+  return -1;
+}

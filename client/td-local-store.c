@@ -1,0 +1,438 @@
+/* td-local-store.c - the client's SQLite cache (see td-local-store.h).
+ *
+ * One connection, used from the main thread only: the client writes a
+ * row per message, which SQLite does in well under a millisecond, so a
+ * worker thread would buy nothing but complexity.  Failures of the cache
+ * are logged and otherwise ignored, except for queueing into the
+ * outbox, whose failure the caller must know about.
+ */
+#define G_LOG_DOMAIN "td-local-store"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "td-local-store.h"
+
+struct _TdLocalStore
+{
+  sqlite3 *db;
+  char    *path;
+};
+
+static const char schema[] =
+  "CREATE TABLE IF NOT EXISTS directory ("
+  "  login TEXT PRIMARY KEY, name TEXT NOT NULL, department TEXT NOT NULL,"
+  "  title TEXT NOT NULL, position INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS messages ("
+  "  peer TEXT NOT NULL, mid INTEGER NOT NULL DEFAULT 0, id TEXT NOT NULL,"
+  "  sender TEXT NOT NULL, recipient TEXT NOT NULL, text TEXT NOT NULL,"
+  "  time INTEGER NOT NULL, state INTEGER NOT NULL, error TEXT,"
+  "  UNIQUE (sender, id));"
+  "CREATE INDEX IF NOT EXISTS messages_peer_mid ON messages (peer, mid);"
+  "CREATE TABLE IF NOT EXISTS outbox ("
+  "  id TEXT PRIMARY KEY, recipient TEXT NOT NULL, text TEXT NOT NULL,"
+  "  created INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS unread (peer TEXT PRIMARY KEY, count INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);";
+
+static gboolean
+exec (TdLocalStore *self, const char *sql, GError **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", self->path,
+                   message ? message : sqlite3_errmsg (self->db));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static sqlite3_stmt *
+prepare (TdLocalStore *self, const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("%s: cannot prepare statement: %s", self->path, sqlite3_errmsg (self->db));
+      return NULL;
+    }
+  return stmt;
+}
+
+/* Runs a statement that returns no rows; logs a failure. */
+static gboolean
+step_done (TdLocalStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", self->path,
+                   sqlite3_errmsg (self->db));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+step_logged (TdLocalStore *self, sqlite3_stmt *stmt)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (stmt != NULL && !step_done (self, stmt, &error))
+    g_warning ("%s", error->message);
+}
+
+static const char *
+column_text (sqlite3_stmt *stmt, int column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  return text ? text : "";
+}
+
+TdLocalStore *
+td_local_store_open (const char *path, GError **error)
+{
+  g_autoptr(TdLocalStore) self = g_new0 (TdLocalStore, 1);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  self->path = g_strdup (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Cannot create %s: %s", dir, g_strerror (saved_errno));
+      return NULL;
+    }
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot open %s: %s", path,
+                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 5000);
+  /* FULL: a message in the outbox is the user's only copy. */
+  if (!exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", error) ||
+      !exec (self, schema, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+td_local_store_free (TdLocalStore *self)
+{
+  if (self == NULL)
+    return;
+  if (self->db != NULL)
+    sqlite3_close (self->db);
+  g_free (self->path);
+  g_free (self);
+}
+
+/* ---- directory ---- */
+
+gboolean
+td_local_store_save_directory (TdLocalStore *self, GPtrArray *users, GError **error)
+{
+  if (!exec (self, "BEGIN IMMEDIATE; DELETE FROM directory;", error))
+    return FALSE;
+  for (guint i = 0; i < users->len; i++)
+    {
+      TdUser *user = users->pdata[i];
+      sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO directory VALUES (?, ?, ?, ?, ?)");
+
+      if (stmt == NULL)
+        break;
+      sqlite3_bind_text (stmt, 1, td_user_get_login (user), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, td_user_get_name (user), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, td_user_get_department (user), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 4, td_user_get_title (user), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 5, i);
+      if (!step_done (self, stmt, error))
+        {
+          exec (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+    }
+  return exec (self, "COMMIT", error);
+}
+
+GPtrArray *
+td_local_store_load_directory (TdLocalStore *self)
+{
+  GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
+  sqlite3_stmt *stmt = prepare (self, "SELECT login, name, department, title FROM directory "
+                                      "ORDER BY position");
+
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (users, td_user_new (column_text (stmt, 0), column_text (stmt, 1),
+                                         column_text (stmt, 2), column_text (stmt, 3),
+                                         TD_PRESENCE_OFFLINE));
+  sqlite3_finalize (stmt);
+  return users;
+}
+
+/* ---- outbox ---- */
+
+gboolean
+td_local_store_queue (TdLocalStore *self, TdChatMessage *message, GError **error)
+{
+  const char *to = td_chat_message_get_to (message);
+  sqlite3_stmt *stmt;
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  stmt = prepare (self, "INSERT INTO outbox (id, recipient, text, created) VALUES (?, ?, ?, ?)");
+  sqlite3_bind_text (stmt, 1, td_chat_message_get_id (message), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, to, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, td_chat_message_get_text (message), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, td_chat_message_get_time (message));
+  if (!step_done (self, stmt, error))
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  stmt = prepare (self, "INSERT INTO messages (peer, mid, id, sender, recipient, text, time, state) "
+                        "VALUES (?, 0, ?, ?, ?, ?, ?, ?)");
+  sqlite3_bind_text (stmt, 1, to, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, td_chat_message_get_id (message), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, td_chat_message_get_from (message), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, to, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, td_chat_message_get_text (message), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 6, td_chat_message_get_time (message));
+  sqlite3_bind_int (stmt, 7, TD_CHAT_MESSAGE_SENDING);
+  if (!step_done (self, stmt, error))
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return exec (self, "COMMIT", error);
+}
+
+GPtrArray *
+td_local_store_load_outbox (TdLocalStore *self)
+{
+  GPtrArray *messages = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt = prepare (self, "SELECT o.id, m.sender, o.recipient, o.text, o.created "
+                                      "FROM outbox o LEFT JOIN messages m ON m.id = o.id AND m.state = ? "
+                                      "ORDER BY o.created, o.rowid");
+
+  if (stmt == NULL)
+    return messages;
+  sqlite3_bind_int (stmt, 1, TD_CHAT_MESSAGE_SENDING);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (messages, td_chat_message_new_outgoing (column_text (stmt, 0),
+                                                             column_text (stmt, 1),
+                                                             column_text (stmt, 2),
+                                                             column_text (stmt, 3),
+                                                             sqlite3_column_int64 (stmt, 4)));
+  sqlite3_finalize (stmt);
+  return messages;
+}
+
+static void
+delete_from_outbox (TdLocalStore *self, const char *id)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM outbox WHERE id = ?");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  step_logged (self, stmt);
+}
+
+void
+td_local_store_mark_sent (TdLocalStore *self, const char *from, const char *id,
+                          gint64 mid, gint64 time_ms)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE messages SET mid = ?, time = ?, state = ?, error = NULL "
+                                      "WHERE sender = ? AND id = ?");
+
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, mid);
+      sqlite3_bind_int64 (stmt, 2, time_ms);
+      sqlite3_bind_int (stmt, 3, TD_CHAT_MESSAGE_SENT);
+      sqlite3_bind_text (stmt, 4, from, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 5, id, -1, SQLITE_TRANSIENT);
+      step_logged (self, stmt);
+    }
+  delete_from_outbox (self, id);
+}
+
+void
+td_local_store_mark_failed (TdLocalStore *self, const char *from, const char *id,
+                            const char *error)
+{
+  sqlite3_stmt *stmt = prepare (self, "UPDATE messages SET state = ?, error = ? "
+                                      "WHERE sender = ? AND id = ?");
+
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int (stmt, 1, TD_CHAT_MESSAGE_FAILED);
+      sqlite3_bind_text (stmt, 2, error, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, from, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 4, id, -1, SQLITE_TRANSIENT);
+      step_logged (self, stmt);
+    }
+  delete_from_outbox (self, id);
+}
+
+/* ---- messages ---- */
+
+gboolean
+td_local_store_add_message (TdLocalStore *self, TdMessage *message, const char *self_login)
+{
+  const char *from = td_message_get_from (message);
+  const char *to = td_message_get_to (message);
+  gboolean own = g_strcmp0 (from, self_login) == 0;
+  sqlite3_stmt *stmt = prepare (self, "INSERT OR IGNORE INTO messages "
+                                      "(peer, mid, id, sender, recipient, text, time, state) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, own ? to : from, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, td_message_get_mid (message));
+  sqlite3_bind_text (stmt, 3, td_message_get_id (message), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, from, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, to, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, td_message_get_text (message), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 7, td_message_get_time (message));
+  sqlite3_bind_int (stmt, 8, own ? TD_CHAT_MESSAGE_SENT : TD_CHAT_MESSAGE_RECEIVED);
+  step_logged (self, stmt);
+  return sqlite3_changes (self->db) > 0;
+}
+
+static TdChatMessage *
+message_from_row (sqlite3_stmt *stmt, const char *self_login)
+{
+  g_autoptr(TdMessage) message = NULL;
+  TdChatMessage *chat;
+  TdChatMessageState state = sqlite3_column_int (stmt, 6);
+
+  if (state == TD_CHAT_MESSAGE_SENDING || state == TD_CHAT_MESSAGE_FAILED)
+    {
+      chat = td_chat_message_new_outgoing (column_text (stmt, 1), column_text (stmt, 2),
+                                           column_text (stmt, 3), column_text (stmt, 4),
+                                           sqlite3_column_int64 (stmt, 5));
+      if (state == TD_CHAT_MESSAGE_FAILED)
+        td_chat_message_set_failed (chat, column_text (stmt, 7));
+      return chat;
+    }
+  message = td_message_new (sqlite3_column_int64 (stmt, 0), 0, column_text (stmt, 1),
+                            column_text (stmt, 2), column_text (stmt, 3), column_text (stmt, 4),
+                            sqlite3_column_int64 (stmt, 5));
+  return td_chat_message_new_from_proto (message, self_login);
+}
+
+GPtrArray *
+td_local_store_load_messages (TdLocalStore *self, const char *peer, const char *self_login,
+                              gint64 before_mid, guint limit)
+{
+  GPtrArray *messages = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt;
+
+  /* Unsent messages (mid 0) are the newest. */
+  if (before_mid > 0)
+    stmt = prepare (self, "SELECT mid, id, sender, recipient, text, time, state, error FROM messages "
+                          "WHERE peer = ? AND mid > 0 AND mid < ? ORDER BY mid DESC LIMIT ?");
+  else
+    stmt = prepare (self, "SELECT mid, id, sender, recipient, text, time, state, error FROM messages "
+                          "WHERE peer = ? AND ? = 0 ORDER BY mid = 0 DESC, mid DESC, rowid DESC LIMIT ?");
+  if (stmt == NULL)
+    return messages;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, before_mid);
+  sqlite3_bind_int64 (stmt, 3, limit);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (messages, message_from_row (stmt, self_login));
+  sqlite3_finalize (stmt);
+  /* Selected newest first; the model is oldest first. */
+  for (guint i = 0; i < messages->len / 2; i++)
+    {
+      gpointer tmp = messages->pdata[i];
+
+      messages->pdata[i] = messages->pdata[messages->len - 1 - i];
+      messages->pdata[messages->len - 1 - i] = tmp;
+    }
+  return messages;
+}
+
+void
+td_local_store_foreach_latest (TdLocalStore *self,
+                               void (*func) (const char *peer, gint64 time_ms,
+                                             const char *text, gpointer user_data),
+                               gpointer user_data)
+{
+  /* SQLite takes the bare columns from the row holding the MAX(). */
+  sqlite3_stmt *stmt = prepare (self, "SELECT peer, MAX(time), text FROM messages GROUP BY peer");
+
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    func (column_text (stmt, 0), sqlite3_column_int64 (stmt, 1), column_text (stmt, 2), user_data);
+  sqlite3_finalize (stmt);
+}
+
+/* ---- unread, settings ---- */
+
+void
+td_local_store_set_unread (TdLocalStore *self, const char *peer, guint count)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO unread (peer, count) VALUES (?, ?)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, count);
+  step_logged (self, stmt);
+}
+
+guint
+td_local_store_get_unread (TdLocalStore *self, const char *peer)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT count FROM unread WHERE peer = ?");
+  guint count = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return count;
+}
+
+char *
+td_local_store_get (TdLocalStore *self, const char *key)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT value FROM kv WHERE key = ?");
+  char *value = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup (column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+void
+td_local_store_set (TdLocalStore *self, const char *key, const char *value)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, value, -1, SQLITE_TRANSIENT);
+  step_logged (self, stmt);
+}

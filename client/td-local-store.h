@@ -1,0 +1,61 @@
+/* td-local-store.h - the client's SQLite cache for one server + user
+ * (private to TdClient and TdConversation).
+ *
+ * Holds the directory (fast start), messages per peer, the persistent
+ * outbox, unread counts and a few key/value settings.  Writes are
+ * synchronous=FULL: the outbox must survive a crash or power loss, and
+ * the volume a chat client writes is small.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "td-proto.h"
+#include "td-chat-message.h"
+
+G_BEGIN_DECLS
+
+typedef struct _TdLocalStore TdLocalStore;
+
+TdLocalStore *td_local_store_open            (const char *path, GError **error);
+void          td_local_store_free            (TdLocalStore *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdLocalStore, td_local_store_free)
+
+/* Directory: replaces the cached one; loads TdUser* (presence offline). */
+gboolean      td_local_store_save_directory  (TdLocalStore *self, GPtrArray *users, GError **error);
+GPtrArray    *td_local_store_load_directory  (TdLocalStore *self);
+
+/* Queues an own message: outbox row and messages row (state SENDING) in
+ * one transaction. */
+gboolean      td_local_store_queue           (TdLocalStore *self, TdChatMessage *message,
+                                              GError **error);
+/* The outbox, oldest first, as TdChatMessage (state SENDING). */
+GPtrArray    *td_local_store_load_outbox     (TdLocalStore *self);
+/* Own message committed / refused: updates its row and leaves the outbox. */
+void          td_local_store_mark_sent       (TdLocalStore *self, const char *from, const char *id,
+                                              gint64 mid, gint64 time_ms);
+void          td_local_store_mark_failed     (TdLocalStore *self, const char *from, const char *id,
+                                              const char *error);
+
+/* Stores a committed message (live, backlog or history) unless it is
+ * already there (same sender and id).  Returns TRUE if it was new. */
+gboolean      td_local_store_add_message     (TdLocalStore *self, TdMessage *message,
+                                              const char *self_login);
+/* Up to @limit messages with @peer, oldest first: the newest ones
+ * (including unsent) when @before_mid is 0, else those with
+ * 0 < mid < @before_mid. */
+GPtrArray    *td_local_store_load_messages   (TdLocalStore *self, const char *peer,
+                                              const char *self_login, gint64 before_mid,
+                                              guint limit);
+/* Calls @func (peer, time_ms, text) for the latest message with each peer. */
+void          td_local_store_foreach_latest  (TdLocalStore *self,
+                                              void (*func) (const char *peer, gint64 time_ms,
+                                                            const char *text, gpointer user_data),
+                                              gpointer user_data);
+
+void          td_local_store_set_unread      (TdLocalStore *self, const char *peer, guint count);
+guint         td_local_store_get_unread      (TdLocalStore *self, const char *peer);
+
+char         *td_local_store_get             (TdLocalStore *self, const char *key);
+void          td_local_store_set             (TdLocalStore *self, const char *key, const char *value);
+
+G_END_DECLS

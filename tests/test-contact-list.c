@@ -1,0 +1,316 @@
+/* test-contact-list.c - TdContactList without a server or a display:
+ * grouping, ordering, department counts, collapsing, filtering, the
+ * recent view, and that every items-changed names the right positions
+ * (a mirror list fed only by the signals must equal the model). */
+#define G_LOG_DOMAIN "test-contact-list"
+
+#include <locale.h>
+#include <string.h>
+
+#include "td-contact-list.h"
+
+typedef struct {
+  GListStore    *store;
+  TdContactList *list;
+  GPtrArray     *mirror;   /* kept only from items-changed */
+  guint          signals;
+} Fixture;
+
+static void
+items_changed_cb (GListModel *model, guint position, guint removed, guint added, Fixture *fx)
+{
+  g_assert_cmpuint (position + removed, <=, fx->mirror->len);
+  g_ptr_array_remove_range (fx->mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (fx->mirror, position + i, g_list_model_get_item (model, position + i));
+  g_assert_cmpuint (fx->mirror->len, ==, g_list_model_get_n_items (model));
+  fx->signals++;
+}
+
+static TdContact *
+add_contact (GListStore *store, const char *login, const char *name, const char *dept,
+             TdPresence presence)
+{
+  g_autoptr(TdUser) user = td_user_new (login, name, dept, NULL, presence);
+  g_autoptr(TdContact) contact = td_contact_new (user);
+
+  g_list_store_append (store, contact);
+  return contact;  /* the store holds it */
+}
+
+static TdContact *
+find_contact (Fixture *fx, const char *login)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (fx->store)); i++)
+    {
+      g_autoptr(TdContact) contact = g_list_model_get_item (G_LIST_MODEL (fx->store), i);
+
+      if (g_str_equal (td_contact_get_login (contact), login))
+        return contact;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+start (Fixture *fx, TdContactListMode mode)
+{
+  fx->mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  fx->list = td_contact_list_new (G_LIST_MODEL (fx->store), mode);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (fx->list)); i++)
+    g_ptr_array_add (fx->mirror, g_list_model_get_item (G_LIST_MODEL (fx->list), i));
+  g_signal_connect (fx->list, "items-changed", G_CALLBACK (items_changed_cb), fx);
+}
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  fx->store = g_list_store_new (TD_TYPE_CONTACT);
+  add_contact (fx->store, "bob", "Bob Jones", "Engineering", TD_PRESENCE_OFFLINE);
+  add_contact (fx->store, "zed", "zed lower", "Engineering", TD_PRESENCE_AWAY);
+  add_contact (fx->store, "alice", "Alice Smith", "Engineering", TD_PRESENCE_ONLINE);
+  add_contact (fx->store, "li.wang", "王立", "财务部", TD_PRESENCE_OFFLINE);
+  add_contact (fx->store, "wang.fang", "王芳", "财务部", TD_PRESENCE_ONLINE);
+  add_contact (fx->store, "eve", "Eve Nobody", "", TD_PRESENCE_OFFLINE);
+  add_contact (fx->store, "carol", "Carol White", "Sales", TD_PRESENCE_OFFLINE);
+  add_contact (fx->store, "dave", "Dave Brown", "Sales", TD_PRESENCE_BUSY);
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  g_clear_object (&fx->list);
+  g_clear_pointer (&fx->mirror, g_ptr_array_unref);
+  g_clear_object (&fx->store);
+}
+
+/* "#Dept(online/total)" for a header, the login for a person. */
+static char *
+describe (GListModel *model, GPtrArray *items)
+{
+  GString *out = g_string_new (NULL);
+  guint n = items ? items->len : g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = items ? g_object_ref (items->pdata[i]) : g_list_model_get_item (model, i);
+
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      if (TD_IS_DEPARTMENT (item))
+        g_string_append_printf (out, "#%s(%u/%u)", td_department_get_name (TD_DEPARTMENT (item)),
+                                td_department_get_online (TD_DEPARTMENT (item)),
+                                td_department_get_total (TD_DEPARTMENT (item)));
+      else
+        g_string_append (out, td_contact_get_login (TD_CONTACT (item)));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+check (Fixture *fx, const char *expected)
+{
+  g_autofree char *actual = describe (G_LIST_MODEL (fx->list), NULL);
+  g_autofree char *mirrored = describe (NULL, fx->mirror);
+
+  g_assert_cmpstr (actual, ==, expected);
+  g_assert_cmpstr (mirrored, ==, expected);
+}
+
+/* The three departments in g_utf8_collate order, then the unnamed one. */
+static char *
+grouped (const char *engineering, const char *sales, const char *finance, const char *none)
+{
+  const char *names[] = { "Engineering", "Sales", "财务部" };
+  const char *parts[] = { engineering, sales, finance };
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < 3; i++)
+    for (guint j = i + 1; j < 3; j++)
+      if (g_utf8_collate (names[j], names[i]) < 0)
+        {
+          const char *t = names[i];
+          names[i] = names[j];
+          names[j] = t;
+          t = parts[i];
+          parts[i] = parts[j];
+          parts[j] = t;
+        }
+  for (guint i = 0; i < 3; i++)
+    if (parts[i] != NULL)
+      g_string_append_printf (out, "%s%s", out->len ? " " : "", parts[i]);
+  if (none != NULL)
+    g_string_append_printf (out, "%s%s", out->len ? " " : "", none);
+  return g_strdup (out->str);
+}
+
+static void
+test_grouped (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *initial = NULL;
+  g_autofree char *bob_online = NULL;
+  g_autofree char *sales_collapsed = NULL;
+  g_autofree char *dave_offline = NULL;
+
+  start (fx, TD_CONTACT_LIST_GROUPED);
+  initial = grouped ("#Engineering(2/3) alice zed bob", "#Sales(1/2) dave carol",
+                     "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+  check (fx, initial);
+  g_assert_cmpint (td_contact_list_find (fx->list, "eve"), ==,
+                   (gint) g_list_model_get_n_items (G_LIST_MODEL (fx->list)) - 1);
+  g_assert_cmpint (td_contact_list_find (fx->list, "nobody"), ==, -1);
+
+  /* Presence: bob comes online, moves up, the count follows. */
+  td_contact_set_presence (find_contact (fx, "bob"), TD_PRESENCE_ONLINE);
+  iterate ();
+  bob_online = grouped ("#Engineering(3/3) alice bob zed", "#Sales(1/2) dave carol",
+                        "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+  check (fx, bob_online);
+
+  /* Several changes in one iteration are one update. */
+  fx->signals = 0;
+  td_contact_set_presence (find_contact (fx, "dave"), TD_PRESENCE_OFFLINE);
+  td_contact_set_presence (find_contact (fx, "carol"), TD_PRESENCE_ONLINE);
+  iterate ();
+  g_assert_cmpuint (fx->signals, ==, 1);
+  dave_offline = grouped ("#Engineering(3/3) alice bob zed", "#Sales(1/2) carol dave",
+                          "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+  check (fx, dave_offline);
+
+  /* A change that moves nothing emits nothing. */
+  fx->signals = 0;
+  td_contact_set_presence (find_contact (fx, "bob"), TD_PRESENCE_AWAY);
+  iterate ();
+  g_assert_cmpuint (fx->signals, ==, 0);
+
+  /* Collapse and expand. */
+  td_contact_list_set_expanded (fx->list, "Sales", FALSE);
+  sales_collapsed = grouped ("#Engineering(3/3) alice bob zed", "#Sales(1/2)",
+                             "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+  check (fx, sales_collapsed);
+  td_contact_list_set_expanded (fx->list, "Sales", TRUE);
+  check (fx, dave_offline);
+
+  /* Contacts added and removed in the underlying model. */
+  add_contact (fx->store, "frank", "Frank Able", "Sales", TD_PRESENCE_ONLINE);
+  iterate ();
+  {
+    g_autofree char *with_frank = grouped ("#Engineering(3/3) alice bob zed",
+                                           "#Sales(2/3) carol frank dave",
+                                           "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+    check (fx, with_frank);
+  }
+  g_list_store_remove (fx->store, g_list_model_get_n_items (G_LIST_MODEL (fx->store)) - 1);
+  iterate ();
+  check (fx, dave_offline);
+}
+
+static void
+test_filter (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *engineering = NULL;
+  g_autofree char *initial = NULL;
+
+  start (fx, TD_CONTACT_LIST_GROUPED);
+  initial = grouped ("#Engineering(2/3) alice zed bob", "#Sales(1/2) dave carol",
+                     "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+
+  td_contact_list_set_filter (fx->list, "王");
+  check (fx, "#财务部(1/2) wang.fang li.wang");
+  g_assert_cmpstr (td_contact_list_get_filter (fx->list), ==, "王");
+  td_contact_list_set_filter (fx->list, "芳");
+  check (fx, "#财务部(1/2) wang.fang");
+  td_contact_list_set_filter (fx->list, "DAVE");       /* name, any case */
+  check (fx, "#Sales(1/2) dave");
+  td_contact_list_set_filter (fx->list, "li.w");       /* login */
+  check (fx, "#财务部(1/2) li.wang");
+  td_contact_list_set_filter (fx->list, "财务");       /* department */
+  check (fx, "#财务部(1/2) wang.fang li.wang");
+  td_contact_list_set_filter (fx->list, "engin");
+  check (fx, "#Engineering(2/3) alice zed bob");
+  td_contact_list_set_filter (fx->list, "xyzzy");
+  check (fx, "");
+
+  /* A collapsed department still shows its matches while searching. */
+  td_contact_list_set_filter (fx->list, "");
+  td_contact_list_set_expanded (fx->list, "Engineering", FALSE);
+  td_contact_list_set_filter (fx->list, "smith");
+  check (fx, "#Engineering(2/3) alice");
+  td_contact_list_set_filter (fx->list, NULL);
+  engineering = grouped ("#Engineering(2/3)", "#Sales(1/2) dave carol",
+                         "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+  check (fx, engineering);
+  td_contact_list_set_expanded (fx->list, "Engineering", TRUE);
+  check (fx, initial);
+
+  /* Counts follow presence while filtering too. */
+  td_contact_list_set_filter (fx->list, "王");
+  td_contact_set_presence (find_contact (fx, "li.wang"), TD_PRESENCE_BUSY);
+  iterate ();
+  check (fx, "#财务部(2/2) li.wang wang.fang");
+}
+
+static void
+test_recent (Fixture *fx, gconstpointer data)
+{
+  td_contact_set_last (find_contact (fx, "carol"), 1000, "hello");
+  td_contact_set_last (find_contact (fx, "wang.fang"), 3000, "你好");
+  td_contact_set_last (find_contact (fx, "bob"), 2000, "hi");
+
+  start (fx, TD_CONTACT_LIST_RECENT);
+  check (fx, "wang.fang bob carol");
+
+  td_contact_set_last (find_contact (fx, "carol"), 4000, "again");
+  iterate ();
+  check (fx, "carol wang.fang bob");
+
+  td_contact_set_last (find_contact (fx, "eve"), 2500, "first");
+  iterate ();
+  check (fx, "carol wang.fang eve bob");
+
+  /* An older message does not move anyone. */
+  td_contact_set_last (find_contact (fx, "bob"), 10, "old");
+  iterate ();
+  check (fx, "carol wang.fang eve bob");
+  g_assert_cmpstr (td_contact_get_last_text (find_contact (fx, "bob")), ==, "hi");
+
+  td_contact_list_set_filter (fx->list, "王");
+  check (fx, "wang.fang");
+  td_contact_list_set_filter (fx->list, "");
+  check (fx, "carol wang.fang eve bob");
+  g_assert_cmpint (td_contact_list_find (fx->list, "eve"), ==, 2);
+}
+
+static void
+test_contact_matches (void)
+{
+  g_autoptr(TdUser) user = td_user_new ("wang.fang", "王芳 Fiona", "财务部", "会计", TD_PRESENCE_ONLINE);
+  g_autoptr(TdContact) contact = td_contact_new (user);
+  g_autofree char *fiona = g_utf8_casefold ("FIONA", -1);
+
+  g_assert_true (td_contact_matches (contact, "王"));
+  g_assert_true (td_contact_matches (contact, fiona));
+  g_assert_true (td_contact_matches (contact, "wang."));
+  g_assert_true (td_contact_matches (contact, "财务"));
+  g_assert_false (td_contact_matches (contact, "会计"));   /* title is not searched */
+  g_assert_false (td_contact_matches (contact, "bob"));
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/contact/matches", test_contact_matches);
+  g_test_add ("/contact-list/grouped", Fixture, NULL, fixture_set_up, test_grouped, fixture_tear_down);
+  g_test_add ("/contact-list/filter", Fixture, NULL, fixture_set_up, test_filter, fixture_tear_down);
+  g_test_add ("/contact-list/recent", Fixture, NULL, fixture_set_up, test_recent, fixture_tear_down);
+  return g_test_run ();
+}
