@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 const char *
@@ -103,6 +104,12 @@ td_test_run (const char * const *argv,
   return g_subprocess_get_exit_status (proc);
 }
 
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -184,7 +191,14 @@ start_server (TdTestServer *self, guint16 port)
   g_ptr_array_add (args, NULL);
 
   /* stderr is inherited so the server's log lands in the test log. */
-  self->proc = g_subprocess_newv ((const char * const *) args->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+
+    /* If the test aborts, its server must not outlive it (and keep the
+     * test's output pipe open, hanging whoever reads it). */
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    self->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
+  }
   g_assert_no_error (error);
 
   /* The port file appears once the server listens (bounded wait). */

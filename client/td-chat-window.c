@@ -1,0 +1,408 @@
+/* td-chat-window.c - chat window.  Keeps the view at the bottom while the
+ * user is there, keeps the position when older history is prepended, and
+ * marks the conversation read whenever the window is the active one. */
+#define G_LOG_DOMAIN "td-chat-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "td-chat-window.h"
+#include "td-contact-row.h"
+#include "td-message-row.h"
+
+#define PAGE_SIZE 50
+
+struct _TdChatWindow
+{
+  GtkApplicationWindow  parent_instance;
+
+  TdClient             *client;
+  TdContact            *contact;
+  TdConversation       *conversation;
+  GCancellable         *cancellable;
+
+  GtkHeaderBar         *header_bar;
+  GtkRevealer          *state_revealer;
+  GtkLabel             *state_label;
+  GtkScrolledWindow    *scroller;
+  GtkListBox           *history;
+  GtkTextView          *input;
+  GtkButton            *send_button;
+
+  gboolean              stick_to_bottom;
+  gboolean              restoring;       /* older messages are being prepended */
+  double                from_bottom;     /* distance kept while restoring */
+  gboolean              preedit;         /* an input method is composing */
+};
+
+G_DEFINE_TYPE (TdChatWindow, td_chat_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static GtkAdjustment *
+vadjustment (TdChatWindow *self)
+{
+  return gtk_scrolled_window_get_vadjustment (self->scroller);
+}
+
+static void
+scroll_to_bottom (TdChatWindow *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
+static GtkWidget *
+create_message_row (gpointer item,
+                    gpointer user_data)
+{
+  TdChatWindow *self = user_data;
+  TdChatMessage *message = item;
+  const char *sender;
+
+  if (td_chat_message_get_outgoing (message))
+    sender = td_client_get_login (self->client);
+  else
+    sender = td_contact_get_name (self->contact);
+  return td_message_row_new (message, sender);
+}
+
+static void
+update_title (TdChatWindow *self)
+{
+  gtk_header_bar_set_title (self->header_bar, td_contact_get_name (self->contact));
+  gtk_header_bar_set_subtitle (self->header_bar,
+                               td_contact_row_presence_text (td_contact_get_presence (self->contact)));
+  gtk_window_set_title (GTK_WINDOW (self), td_contact_get_name (self->contact));
+}
+
+static void
+update_state (TdChatWindow *self)
+{
+  TdConnectionState state = td_client_get_state (self->client);
+  const char *text = NULL;
+
+  switch (state)
+    {
+    case TD_CONNECTION_STATE_ONLINE:
+      break;
+    case TD_CONNECTION_STATE_SYNCING:
+      text = _("Synchronising…");
+      break;
+    case TD_CONNECTION_STATE_CONNECTING:
+    case TD_CONNECTION_STATE_AUTHENTICATING:
+      text = _("Connecting…");
+      break;
+    case TD_CONNECTION_STATE_DISCONNECTED:
+    default:
+      text = _("Offline — messages will be sent when the connection returns");
+      break;
+    }
+  if (text != NULL)
+    gtk_label_set_text (self->state_label, text);
+  gtk_revealer_set_reveal_child (self->state_revealer, text != NULL);
+}
+
+static void
+mark_read_if_active (TdChatWindow *self)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)) && gtk_widget_get_visible (GTK_WIDGET (self)))
+    td_client_mark_read (self->client, td_contact_get_login (self->contact));
+}
+
+static void
+adjustment_changed_cb (TdChatWindow *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  if (self->restoring)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - self->from_bottom);
+  else if (self->stick_to_bottom)
+    scroll_to_bottom (self);
+}
+
+static void
+adjustment_value_changed_cb (TdChatWindow *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  if (self->restoring)
+    return;
+  /* A few pixels of slack: "at the bottom" as the user sees it. */
+  self->stick_to_bottom = gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj)
+                          >= gtk_adjustment_get_upper (adj) - 8;
+}
+
+static gboolean
+end_restoring_cb (gpointer user_data)
+{
+  TdChatWindow *self = user_data;
+
+  self->restoring = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+load_older_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!td_conversation_load_older_finish (TD_CONVERSATION (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Loading older messages failed: %s", error->message);
+    }
+  /* Let the new rows be allocated (adjustment "changed") before the view
+   * follows the user again. */
+  g_timeout_add_full (G_PRIORITY_LOW, 100, end_restoring_cb, g_object_ref (user_data), g_object_unref);
+}
+
+static void
+load_older (TdChatWindow *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  if (!td_conversation_get_has_more (self->conversation) || td_conversation_get_loading (self->conversation))
+    return;
+  self->restoring = TRUE;
+  self->from_bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
+  td_conversation_load_older_async (self->conversation, PAGE_SIZE, self->cancellable,
+                                    load_older_done_cb, self);
+}
+
+static void
+edge_reached_cb (GtkScrolledWindow *scroller,
+                 GtkPositionType    pos,
+                 TdChatWindow      *self)
+{
+  if (pos == GTK_POS_TOP)
+    load_older (self);
+}
+
+gboolean
+td_chat_window_send (TdChatWindow *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+  g_autoptr(TdChatMessage) message = NULL;
+
+  g_return_val_if_fail (TD_IS_CHAT_WINDOW (self), FALSE);
+
+  buffer = gtk_text_view_get_buffer (self->input);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  /* Leading and trailing blank lines are accidents of typing. */
+  g_strstrip (text);
+  if (text[0] == '\0')
+    return FALSE;
+
+  message = td_client_send (self->client, td_contact_get_login (self->contact), text);
+  gtk_text_buffer_set_text (buffer, "", -1);
+  self->stick_to_bottom = TRUE;
+  scroll_to_bottom (self);
+  return message != NULL;
+}
+
+static void
+send_clicked_cb (TdChatWindow *self)
+{
+  td_chat_window_send (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->input));
+}
+
+static gboolean
+input_key_press_cb (GtkWidget    *widget,
+                    GdkEventKey  *event,
+                    TdChatWindow *self)
+{
+  GdkModifierType mods = event->state & gtk_accelerator_get_default_mod_mask ();
+
+  if (event->keyval != GDK_KEY_Return && event->keyval != GDK_KEY_KP_Enter && event->keyval != GDK_KEY_ISO_Enter)
+    return GDK_EVENT_PROPAGATE;
+  /* Enter commits an input method's composition rather than sending. */
+  if (self->preedit)
+    return GDK_EVENT_PROPAGATE;
+  if (mods & (GDK_SHIFT_MASK | GDK_CONTROL_MASK))
+    return GDK_EVENT_PROPAGATE;  /* newline */
+  td_chat_window_send (self);
+  return GDK_EVENT_STOP;
+}
+
+static void
+input_preedit_changed_cb (GtkTextView  *view,
+                          const char   *preedit,
+                          TdChatWindow *self)
+{
+  self->preedit = preedit != NULL && preedit[0] != '\0';
+}
+
+static void
+input_changed_cb (TdChatWindow *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->input);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), gtk_text_buffer_get_char_count (buffer) > 0);
+}
+
+static void
+is_active_cb (TdChatWindow *self)
+{
+  mark_read_if_active (self);
+}
+
+static void
+messages_changed_cb (TdChatWindow *self)
+{
+  /* A message arriving while the user looks at this window is read. */
+  mark_read_if_active (self);
+}
+
+static gboolean
+key_press_cb (GtkWidget    *widget,
+              GdkEventKey  *event,
+              TdChatWindow *self)
+{
+  GdkModifierType mods = event->state & gtk_accelerator_get_default_mod_mask ();
+
+  /* Ctrl+W as in browsers and Pidgin; Escape would lose a draft. */
+  if ((event->keyval == GDK_KEY_w || event->keyval == GDK_KEY_W) && mods == GDK_CONTROL_MASK)
+    {
+      gtk_window_close (GTK_WINDOW (self));
+      return GDK_EVENT_STOP;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+td_chat_window_map (GtkWidget *widget)
+{
+  TdChatWindow *self = TD_CHAT_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (td_chat_window_parent_class)->map (widget);
+  self->stick_to_bottom = TRUE;
+  scroll_to_bottom (self);
+}
+
+static void
+td_chat_window_dispose (GObject *object)
+{
+  TdChatWindow *self = TD_CHAT_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->conversation);
+  g_clear_object (&self->contact);
+  g_clear_object (&self->client);
+  G_OBJECT_CLASS (td_chat_window_parent_class)->dispose (object);
+}
+
+static void
+td_chat_window_class_init (TdChatWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = td_chat_window_dispose;
+  widget_class->map = td_chat_window_map;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/tidings/Tidings/ui/td-chat-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, state_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, state_label);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, scroller);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, history);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, input);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, send_button);
+  gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, input_key_press_cb);
+  gtk_widget_class_bind_template_callback (widget_class, input_preedit_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, edge_reached_cb);
+  gtk_widget_class_bind_template_callback (widget_class, key_press_cb);
+}
+
+static void
+td_chat_window_init (TdChatWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->stick_to_bottom = TRUE;
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->input)), _("Message"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->history)), _("Conversation"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->send_button)), _("Send"));
+}
+
+TdChatWindow *
+td_chat_window_new (GtkApplication *application,
+                    TdClient       *client,
+                    TdContact      *contact)
+{
+  TdChatWindow *self;
+  GtkTextBuffer *buffer;
+
+  g_return_val_if_fail (TD_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (TD_IS_CONTACT (contact), NULL);
+
+  self = g_object_new (TD_TYPE_CHAT_WINDOW, "application", application, NULL);
+  self->client = g_object_ref (client);
+  self->contact = g_object_ref (contact);
+  self->conversation = g_object_ref (td_client_get_conversation (client, td_contact_get_login (contact)));
+
+  gtk_list_box_bind_model (self->history, G_LIST_MODEL (self->conversation),
+                           create_message_row, self, NULL);
+  g_signal_connect_object (self->conversation, "items-changed", G_CALLBACK (messages_changed_cb), self,
+                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  g_signal_connect_object (contact, "notify::name", G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (contact, "notify::presence", G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "notify::state", G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
+  g_signal_connect_object (vadjustment (self), "changed", G_CALLBACK (adjustment_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (vadjustment (self), "value-changed", G_CALLBACK (adjustment_value_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  buffer = gtk_text_view_get_buffer (self->input);
+  g_signal_connect_object (buffer, "changed", G_CALLBACK (input_changed_cb), self, G_CONNECT_SWAPPED);
+  input_changed_cb (self);
+  update_title (self);
+  update_state (self);
+
+  /* Something to look at right away when the cache has little. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->conversation)) < 20)
+    td_conversation_load_older_async (self->conversation, PAGE_SIZE, self->cancellable, NULL, NULL);
+  return self;
+}
+
+const char *
+td_chat_window_get_peer (TdChatWindow *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_WINDOW (self), NULL);
+
+  return td_contact_get_login (self->contact);
+}
+
+void
+td_chat_window_focus_input (TdChatWindow *self)
+{
+  g_return_if_fail (TD_IS_CHAT_WINDOW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->input));
+}
+
+GtkTextView *
+td_chat_window_get_input (TdChatWindow *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_WINDOW (self), NULL);
+
+  return self->input;
+}
+
+GtkListBox *
+td_chat_window_get_history (TdChatWindow *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_WINDOW (self), NULL);
+
+  return self->history;
+}
