@@ -37,6 +37,7 @@ struct _TdClient
 
   char             *server_url;
   char             *login;
+  char             *name;          /* own display name, from the server */
   char             *token;
   TdConnectionState state;
   TdPresence        status;
@@ -60,6 +61,7 @@ enum {
   PROP_STATE,
   PROP_SERVER_URL,
   PROP_LOGIN,
+  PROP_NAME,
   PROP_STATUS,
   PROP_TOTAL_UNREAD,
   PROP_TOKEN,
@@ -127,6 +129,16 @@ set_login (TdClient *self, const char *login)
   g_free (self->login);
   self->login = g_strdup (login);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGIN]);
+}
+
+static void
+set_name (TdClient *self, const char *name)
+{
+  if (g_strcmp0 (self->name, name) == 0)
+    return;
+  g_free (self->name);
+  self->name = g_strdup (name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }
 
 static void
@@ -522,6 +534,7 @@ logged_in (TdClient *self, TdUser *user)
   self->reconnect = TRUE;
   self->backoff_s = 0;
   set_login (self, td_user_get_login (user));
+  set_name (self, td_user_get_name (user));
   set_token (self, td_connection_get_token (self->conn));
   td_local_store_set (self->store, "server-url", self->server_url);
   td_local_store_set (self->store, "login", self->login);
@@ -721,6 +734,7 @@ td_client_finalize (GObject *object)
   g_free (self->profile_dir);
   g_free (self->device_id);
   g_free (self->server_url);
+  g_free (self->name);
   g_free (self->login);
   g_free (self->token);
   g_hash_table_unref (self->conversations);
@@ -744,6 +758,9 @@ td_client_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       break;
     case PROP_LOGIN:
       g_value_set_string (value, self->login);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
       break;
     case PROP_STATUS:
       g_value_set_int (value, self->status);
@@ -774,6 +791,7 @@ td_client_class_init (TdClientClass *klass)
                       TD_CONNECTION_STATE_ONLINE, TD_CONNECTION_STATE_DISCONNECTED, flags);
   properties[PROP_SERVER_URL] = g_param_spec_string ("server-url", NULL, NULL, NULL, flags);
   properties[PROP_LOGIN] = g_param_spec_string ("login", NULL, NULL, NULL, flags);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
   properties[PROP_STATUS] =
     g_param_spec_int ("status", NULL, NULL, TD_PRESENCE_OFFLINE, TD_PRESENCE_BUSY,
                       TD_PRESENCE_ONLINE, flags);
@@ -907,6 +925,13 @@ td_client_get_state (TdClient *self)
 {
   g_return_val_if_fail (TD_IS_CLIENT (self), TD_CONNECTION_STATE_DISCONNECTED);
   return self->state;
+}
+
+const char *
+td_client_get_name (TdClient *self)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), NULL);
+  return self->name;
 }
 
 const char *

@@ -48,6 +48,8 @@ void            td_client_logout           (TdClient *self);
 
 TdConnectionState td_client_get_state      (TdClient *self);
 const char     *td_client_get_login        (TdClient *self);
+/* Own display name once logged in (property "name"), else NULL. */
+const char     *td_client_get_name         (TdClient *self);
 const char     *td_client_get_server_url   (TdClient *self);
 const char     *td_client_get_token        (TdClient *self);
 guint           td_client_get_total_unread (TdClient *self);

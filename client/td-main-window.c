@@ -182,6 +182,7 @@ update_status (TdMainWindow *self)
   TdPresence status = td_client_get_status (self->client);
   GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self->status_dot));
   const char *login = td_client_get_login (self->client);
+  const char *name = td_client_get_name (self->client);
   g_autofree char *accessible = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (presence_classes); i++)
@@ -191,7 +192,7 @@ update_status (TdMainWindow *self)
   if ((guint) status < G_N_ELEMENTS (presence_classes))
     gtk_style_context_add_class (style, presence_classes[status]);
   gtk_label_set_text (self->status_button_label, td_contact_row_presence_text (status));
-  gtk_header_bar_set_title (self->header_bar, login != NULL ? login : "Tidings");
+  gtk_header_bar_set_title (self->header_bar, name != NULL ? name : login != NULL ? login : "Tidings");
   /* TRANSLATORS: accessible name of the own status button. */
   accessible = g_strdup_printf (_("My status: %s"), td_contact_row_presence_text (status));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->status_button)), accessible);
@@ -353,6 +354,7 @@ td_main_window_new (GtkApplication *application,
   g_signal_connect_object (client, "notify::state", G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::status", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::login", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "notify::name", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
   update_state (self);
   return self;
 }
