@@ -143,7 +143,8 @@ clients=""
 if [ -x "$desktop" ] && [ -n "${DISPLAY:-}" ]; then
     for user in alice bob; do
         mkdir -p "$dir/profile-$user"
-        "$desktop" --profile "$dir/profile-$user" --server "$url" --user "$user" \
+        # Run from the build tree: the schema is compiled there, not installed.
+        GSETTINGS_SCHEMA_DIR="$builddir/data" "$desktop" --profile "$dir/profile-$user" --server "$url" --user "$user" \
             --password-file "$password_file" </dev/null >"$dir/client-$user.log" 2>&1 &
         echo $! >"$dir/client-$user.pid"
     done
