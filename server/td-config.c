@@ -17,6 +17,15 @@ td_config_new (void)
   self->data_dir = g_strdup (DEFAULT_DATA_DIR);
   self->token_days = TD_CONFIG_DEFAULT_TOKEN_DAYS;
   self->auth_timeout_s = 10;
+  self->idle_timeout_s = 90;
+  self->ping_timeout_s = 30;
+  self->max_conns_per_address = 64;
+  self->failed_logins_per_minute = 10;
+  /* Off unless configured: the integration tests (and the benchmarks)
+   * send hundreds of messages as fast as the store takes them.  20 per
+   * second with a burst of 50 is what docs/admin.md recommends. */
+  self->messages_per_second = 0;
+  self->message_burst = 50;
   return self;
 }
 
@@ -30,6 +39,8 @@ td_config_free (TdConfig *self)
   g_free (self->data_dir);
   g_free (self->directory_file);
   g_free (self->port_file);
+  g_free (self->tls_cert_file);
+  g_free (self->tls_key_file);
   g_free (self);
 }
 
@@ -108,6 +119,44 @@ replace_str (char **target, const char *value)
   *target = copy;
 }
 
+/* The [limits] group: caps and throttles against abusive clients. */
+static gboolean
+load_limits (TdConfig *self, GKeyFile *kf, const char *path, GError **error)
+{
+  static const char *names[] = { "max-connections-per-address", "failed-logins-per-minute",
+                                 "messages-per-second", "message-burst", NULL };
+  guint *targets[] = { &self->max_conns_per_address, &self->failed_logins_per_minute,
+                       &self->messages_per_second, &self->message_burst };
+  g_auto(GStrv) keys = g_key_file_get_keys (kf, "limits", NULL, NULL);
+
+  for (guint i = 0; keys && keys[i]; i++)
+    if (!g_strv_contains (names, keys[i]))
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                     "config file %s: unknown key \"%s\" in [limits]", path, keys[i]);
+        return FALSE;
+      }
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gint v;
+
+      if (!g_key_file_has_key (kf, "limits", names[i], NULL))
+        continue;
+      v = g_key_file_get_integer (kf, "limits", names[i], &local_error);
+      if (local_error != NULL || v < 0 || v > 1000000)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "config file %s: %s must be a whole number from 0 (no limit) to 1000000",
+                       path, names[i]);
+          return FALSE;
+        }
+      *targets[i] = (guint) v;
+    }
+  return TRUE;
+}
+
 static gboolean
 load_key_file (TdConfig *self, const char *path, GError **error)
 {
@@ -115,7 +164,8 @@ load_key_file (TdConfig *self, const char *path, GError **error)
   g_autoptr(GError) local_error = NULL;
   g_autofree char *listen = NULL;
   g_auto(GStrv) keys = NULL;
-  static const char *known[] = { "listen", "data-dir", "directory", "token-days", "auth-timeout", NULL };
+  static const char *known[] = { "listen", "data-dir", "directory", "token-days", "auth-timeout",
+                                 "idle-timeout", "ping-timeout", "tls-cert", "tls-key", NULL };
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -156,11 +206,24 @@ load_key_file (TdConfig *self, const char *path, GError **error)
       g_free (self->directory_file);
       self->directory_file = g_key_file_get_string (kf, "server", "directory", NULL);
     }
-
-  for (guint i = 0; i < 2; i++)
+  if (g_key_file_has_key (kf, "server", "tls-cert", NULL))
     {
-      const char *key = i == 0 ? "token-days" : "auth-timeout";
-      guint *target = i == 0 ? &self->token_days : &self->auth_timeout_s;
+      g_free (self->tls_cert_file);
+      self->tls_cert_file = g_key_file_get_string (kf, "server", "tls-cert", NULL);
+    }
+  if (g_key_file_has_key (kf, "server", "tls-key", NULL))
+    {
+      g_free (self->tls_key_file);
+      self->tls_key_file = g_key_file_get_string (kf, "server", "tls-key", NULL);
+    }
+
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *names[] = { "token-days", "auth-timeout", "idle-timeout", "ping-timeout" };
+      guint *targets[] = { &self->token_days, &self->auth_timeout_s,
+                           &self->idle_timeout_s, &self->ping_timeout_s };
+      const char *key = names[i];
+      guint *target = targets[i];
 
       if (g_key_file_has_key (kf, "server", key, NULL))
         {
@@ -175,6 +238,9 @@ load_key_file (TdConfig *self, const char *path, GError **error)
         }
     }
 
+  if (!load_limits (self, kf, path, error))
+    return FALSE;
+
   self->config_file = g_strdup (path);
   return TRUE;
 }
@@ -187,6 +253,8 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
   g_autofree char *data_dir = NULL;
   g_autofree char *directory = NULL;
   g_autofree char *port_file = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
   gint token_days = 0;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
@@ -202,6 +270,10 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
       "Import a company directory (JSON or CSV) at start; importing twice changes nothing", "FILE" },
     { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
       "Write the port to FILE once listening (for scripts and tests)", "FILE" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+      "Serve HTTPS and wss:// only, with the PEM certificate (chain) in FILE", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+      "The PEM private key of --tls-cert", "FILE" },
     { "token-days", 0, 0, G_OPTION_ARG_INT, &token_days,
       "Session tokens expire after N days (default 30)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debugging information", NULL },
@@ -215,7 +287,11 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
     "The embedded SQLite store in the data directory needs no other setup.");
   g_option_context_set_description (context,
     "Config file: a key file with a [server] group holding listen, data-dir,\n"
-    "directory, token-days and auth-timeout.  Command-line options win.\n\n"
+    "directory, token-days, auth-timeout, idle-timeout, ping-timeout, tls-cert\n"
+    "and tls-key.\n"
+    "A [limits] group holds max-connections-per-address, failed-logins-per-minute,\n"
+    "messages-per-second and message-burst (0 turns one off).\n"
+    "Command-line options win.\n\n"
     "Signals: SIGTERM/SIGINT stop cleanly (queued messages are committed),\n"
     "SIGHUP reloads the directory.\n");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -258,6 +334,16 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
     replace_str (&self->directory_file, directory);
   if (port_file != NULL)
     replace_str (&self->port_file, port_file);
+  if (tls_cert != NULL)
+    replace_str (&self->tls_cert_file, tls_cert);
+  if (tls_key != NULL)
+    replace_str (&self->tls_key_file, tls_key);
+  if ((self->tls_cert_file == NULL) != (self->tls_key_file == NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "TLS needs both a certificate (--tls-cert, tls-cert) and its key (--tls-key, tls-key)");
+      return FALSE;
+    }
   if (token_days != 0)
     {
       if (token_days < 1 || token_days > 3650)

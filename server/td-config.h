@@ -16,8 +16,17 @@ typedef struct {
   char    *data_dir;
   char    *directory_file;  /* imported at start, or NULL */
   char    *port_file;       /* written once listening, or NULL */
+  char    *tls_cert_file;   /* PEM certificate (chain); with tls_key_file: serve TLS only */
+  char    *tls_key_file;    /* PEM private key */
   guint    token_days;
   guint    auth_timeout_s;  /* seconds a new connection has to log in */
+  guint    idle_timeout_s;  /* silence before a logged-in connection is pinged */
+  guint    ping_timeout_s;  /* then, silence before it is closed */
+  /* [limits]; 0 turns a limit off. */
+  guint    max_conns_per_address;    /* WebSocket connections per client IP */
+  guint    failed_logins_per_minute; /* per client IP, password logins */
+  guint    messages_per_second;      /* per user, token bucket rate */
+  guint    message_burst;            /* per user, token bucket size */
   gboolean verbose;
 } TdConfig;
 

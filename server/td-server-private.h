@@ -34,6 +34,12 @@ struct _TdServer
   TdRoster      *roster;
 
   GQueue         pending_auth;   /* TdSession*, oldest first */
+  /* Throttles: failed password logins per client IP in the current
+   * minute (char* -> FailWindow*) and per-user message token buckets
+   * (login -> TokenBucket*); stale entries are pruned once a minute. */
+  GHashTable    *failed_logins;
+  GHashTable    *msg_buckets;
+  gint64         last_prune;
   guint          sweep_id;
   guint          reload_id;
   gboolean       reload_running;
@@ -46,5 +52,13 @@ struct _TdServer
 void _td_server_broadcast_presence (TdServer *self, TdRosterUser *user);
 /* A session finished authenticating / was closed. */
 void _td_server_session_authenticated (TdServer *self, TdSession *session);
+
+/* Password logins from @address are refused unchecked for now; sets
+ * *@retry_s to the seconds until they are allowed again. */
+gboolean _td_server_login_throttled (TdServer *self, const char *address, guint *retry_s);
+/* A password login from @address failed. */
+void     _td_server_login_failed    (TdServer *self, const char *address);
+/* Takes one message from @login's rate budget; FALSE if there is none. */
+gboolean _td_server_take_message    (TdServer *self, const char *login);
 
 G_END_DECLS

@@ -15,6 +15,20 @@
 /* The directory is reread this often, so people added with tidingsctl
  * appear in everyone's directory without a restart. */
 #define RELOAD_INTERVAL_S 60
+/* Window of the failed-login throttle, and how often stale throttle
+ * entries are dropped. */
+#define LOGIN_WINDOW_S    60
+#define PRUNE_INTERVAL_S  60
+
+typedef struct {
+  gint64 start;    /* monotonic µs: the window's first failure */
+  guint  count;
+} FailWindow;
+
+typedef struct {
+  double tokens;
+  gint64 updated;  /* monotonic µs */
+} TokenBucket;
 
 G_DEFINE_FINAL_TYPE (TdServer, td_server, G_TYPE_OBJECT)
 
@@ -39,6 +53,8 @@ td_server_finalize (GObject *object)
 
   g_clear_pointer (&self->roster, td_roster_free);
   g_clear_pointer (&self->config, td_config_free);
+  g_clear_pointer (&self->failed_logins, g_hash_table_unref);
+  g_clear_pointer (&self->msg_buckets, g_hash_table_unref);
 
   G_OBJECT_CLASS (td_server_parent_class)->finalize (object);
 }
@@ -57,6 +73,9 @@ td_server_init (TdServer *self)
 {
   self->roster = td_roster_new ();
   g_queue_init (&self->pending_auth);
+  self->failed_logins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->msg_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->last_prune = g_get_monotonic_time ();
 }
 
 TdServer *
@@ -108,6 +127,108 @@ _td_server_session_authenticated (TdServer *self, TdSession *session)
       user->status = TD_PRESENCE_ONLINE;
       td_roster_set_online (self->roster, user, TRUE);
       _td_server_broadcast_presence (self, user);
+    }
+}
+
+/* ---- throttles ---- */
+
+gboolean
+_td_server_login_throttled (TdServer   *self,
+                            const char *address,
+                            guint      *retry_s)
+{
+  FailWindow *w;
+  gint64 now, end;
+
+  if (self->config->failed_logins_per_minute == 0)
+    return FALSE;
+  w = g_hash_table_lookup (self->failed_logins, address);
+  if (w == NULL || w->count < self->config->failed_logins_per_minute)
+    return FALSE;
+  now = g_get_monotonic_time ();
+  end = w->start + (gint64) LOGIN_WINDOW_S * G_USEC_PER_SEC;
+  if (end <= now)
+    return FALSE;
+  *retry_s = (guint) ((end - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  return TRUE;
+}
+
+void
+_td_server_login_failed (TdServer   *self,
+                         const char *address)
+{
+  gint64 now = g_get_monotonic_time ();
+  FailWindow *w = g_hash_table_lookup (self->failed_logins, address);
+
+  if (w == NULL)
+    {
+      w = g_new0 (FailWindow, 1);
+      g_hash_table_insert (self->failed_logins, g_strdup (address), w);
+    }
+  if (w->count == 0 || w->start + (gint64) LOGIN_WINDOW_S * G_USEC_PER_SEC <= now)
+    {
+      w->start = now;
+      w->count = 0;
+    }
+  w->count++;
+  if (self->config->failed_logins_per_minute > 0 &&
+      w->count == self->config->failed_logins_per_minute)
+    g_message ("%s: %u failed logins within %u s; refusing password logins from there for now",
+               address, w->count, LOGIN_WINDOW_S);
+}
+
+gboolean
+_td_server_take_message (TdServer   *self,
+                         const char *login)
+{
+  double rate = self->config->messages_per_second;
+  double burst = MAX (self->config->message_burst, 1);
+  gint64 now = g_get_monotonic_time ();
+  TokenBucket *b;
+
+  if (self->config->messages_per_second == 0)
+    return TRUE;
+  b = g_hash_table_lookup (self->msg_buckets, login);
+  if (b == NULL)
+    {
+      b = g_new0 (TokenBucket, 1);
+      b->tokens = burst;
+      b->updated = now;
+      g_hash_table_insert (self->msg_buckets, g_strdup (login), b);
+    }
+  b->tokens = MIN (burst, b->tokens + (double) (now - b->updated) * rate / G_USEC_PER_SEC);
+  b->updated = now;
+  if (b->tokens < 1.0)
+    return FALSE;
+  b->tokens -= 1.0;
+  return TRUE;
+}
+
+/* Drops throttle entries that no longer hold anything back: an expired
+ * login window, a bucket that has refilled.  Once a minute, O(entries). */
+static void
+prune_throttles (TdServer *self, gint64 now)
+{
+  double rate = self->config->messages_per_second;
+  double burst = MAX (self->config->message_burst, 1);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->failed_logins);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      FailWindow *w = value;
+
+      if (w->start + (gint64) LOGIN_WINDOW_S * G_USEC_PER_SEC <= now)
+        g_hash_table_iter_remove (&iter);
+    }
+  g_hash_table_iter_init (&iter, self->msg_buckets);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      TokenBucket *b = value;
+
+      if (rate == 0 || b->tokens + (double) (now - b->updated) * rate / G_USEC_PER_SEC >= burst)
+        g_hash_table_iter_remove (&iter);
     }
 }
 
@@ -187,6 +308,12 @@ sweep_cb (gpointer user_data)
         break;
       g_queue_unlink (&self->pending_auth, link);
       td_session_close (session, TD_CLOSE_POLICY, "no login within the deadline");
+    }
+
+  if (g_get_monotonic_time () - self->last_prune >= (gint64) PRUNE_INTERVAL_S * G_USEC_PER_SEC)
+    {
+      self->last_prune = g_get_monotonic_time ();
+      prune_throttles (self, self->last_prune);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -406,8 +533,26 @@ td_server_start (TdServer *self, GError **error)
   g_autoptr(GSocketAddress) sockaddr = NULL;
   g_autoptr(GSList) uris = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  SoupServerListenOptions listen_options = 0;
 
   g_return_val_if_fail (!self->started, FALSE);
+
+  /* Checked first: a bad certificate should not cost a store open. */
+  if (self->config->tls_cert_file != NULL)
+    {
+      certificate = g_tls_certificate_new_from_files (self->config->tls_cert_file,
+                                                      self->config->tls_key_file, &local_error);
+      if (certificate == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "cannot use the TLS certificate %s with key %s: %s",
+                       self->config->tls_cert_file, self->config->tls_key_file,
+                       local_error->message);
+          return FALSE;
+        }
+      listen_options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
 
   if (!td_password_init (error))
     return FALSE;
@@ -416,9 +561,13 @@ td_server_start (TdServer *self, GError **error)
 
   self->worker = td_store_worker_new (self->store);
   self->transport = td_transport_new (&callbacks, self, TD_PROTO_MAX_FRAME, TD_SERVER_MAX_OUTGOING);
+  td_transport_set_keepalive (self->transport, self->config->idle_timeout_s,
+                              self->config->ping_timeout_s);
+  td_transport_set_max_per_address (self->transport, self->config->max_conns_per_address);
 
-  /* No "server-header": the version is not advertised to strangers. */
-  self->http = soup_server_new (NULL, NULL);
+  /* No "server-header": the version is not advertised to strangers.  With
+   * a certificate, the one port speaks TLS only: nothing goes in clear. */
+  self->http = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (self->http, "/api/v1/health", health_cb, self, NULL);
   soup_server_add_handler (self->http, NULL, not_found_cb, self, NULL);
   td_transport_attach (self->transport, self->http, TD_PROTO_WS_PATH);
@@ -428,7 +577,7 @@ td_server_start (TdServer *self, GError **error)
   else
     address = g_inet_address_new_from_string (self->config->listen_host);
   sockaddr = g_inet_socket_address_new (address, self->config->listen_port);
-  if (!soup_server_listen (self->http, sockaddr, 0, &local_error))
+  if (!soup_server_listen (self->http, sockaddr, listen_options, &local_error))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot listen on %s:%u: %s",
                    self->config->listen_host, self->config->listen_port, local_error->message);

@@ -252,6 +252,8 @@ become_active (TdSession *self, AuthJob *job)
   self->failed_auths = 0;
 
   _td_server_session_authenticated (server, self);
+  /* Logged in: silence from now on means pings, then a close. */
+  td_conn_set_keepalive (self->conn, TRUE);
 
   me = td_roster_user_to_proto (self->user);
   welcome = td_frame_new_welcome (job->req, me, job->token, job->expires, job->last_seq);
@@ -348,6 +350,7 @@ verify_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autofree char *tag = disguise (job->login);
       g_message ("failed login for %s from %s", tag, td_conn_get_peer (self->conn));
+      _td_server_login_failed (self->server, td_conn_get_address (self->conn));
       fail_auth (self, job->req, TD_ERR_AUTH_FAILED, "unknown user or wrong password");
       auth_job_free (job);
       return;
@@ -438,6 +441,18 @@ handle_auth (TdSession *self, const TdFrame *frame)
     }
   else
     {
+      guint retry_s = 0;
+
+      /* Password guessing from one address is cut off before the costly
+       * hash; the refusal counts towards this connection's failures. */
+      if (_td_server_login_throttled (self->server, td_conn_get_address (self->conn), &retry_s))
+        {
+          g_autofree char *message = g_strdup_printf ("too many failed logins from your address; "
+                                                      "try again in %u s", retry_s);
+          fail_auth (self, req, TD_ERR_RATE_LIMITED, message);
+          auth_job_free (job);
+          return;
+        }
       job->login = g_strdup (td_frame_get_user (frame));
       job->password = g_strdup (td_frame_get_password (frame));
       /* The job outlives this worker run (password check, then login job):
@@ -700,7 +715,18 @@ send_job_done (gpointer result, const GError *error, gpointer user_data)
 static void
 handle_send (TdSession *self, const TdFrame *frame)
 {
-  SendJob *job = g_new0 (SendJob, 1);
+  SendJob *job;
+
+  /* Over the user's rate: refused, not stored; the client may resend the
+   * same id later. */
+  if (!_td_server_take_message (self->server, self->user->login))
+    {
+      send_error (self, td_frame_get_req (frame), TD_ERR_RATE_LIMITED, td_frame_get_id (frame),
+                  "sending too fast; send this message again in a moment");
+      return;
+    }
+
+  job = g_new0 (SendJob, 1);
 
   job->session = td_session_ref (self);
   job->req = g_strdup (td_frame_get_req (frame));

@@ -44,6 +44,7 @@ struct _TdConn {
    * two 4 KiB buffers) and once lingering. */
   wslay_event_context_ptr ws;
   char                  *peer;
+  char                  *address;       /* peer IP alone; counted in ->per_address */
   gpointer               user_data;
   int                    fd;
 
@@ -52,6 +53,7 @@ struct _TdConn {
   GList                  dirty_link;    /* transport->dirty */
   GList                  reap_link;     /* transport->reap */
   GList                  timed_link;    /* transport->timed (closing/linger) */
+  GList                  keepalive_link; /* transport->by_input or ->pinged */
 
   TdConnState            state;
   /* td_conn_close() with data still queued: wslay sends control frames
@@ -63,6 +65,8 @@ struct _TdConn {
   char                   deferred_reason[124];
   guint32                epoll_mask;    /* events currently registered */
   gint64                 deadline;      /* monotonic µs, when on ->timed */
+  gint64                 last_input;    /* monotonic µs of the last bytes read */
+  gint64                 ping_sent;     /* monotonic µs, when on ->pinged */
 
   /* Bytes wslay handed to us that the socket did not take yet; written
    * before anything else.  At most one frame plus a header. */
@@ -95,6 +99,8 @@ struct _TdConn {
   guint                  in_dirty : 1;
   guint                  in_reap : 1;
   guint                  in_timed : 1;
+  guint                  keepalive : 1;     /* on ->by_input or ->pinged */
+  guint                  pinged : 1;        /* on ->pinged */
 };
 
 struct _TdTransport {
@@ -116,6 +122,17 @@ struct _TdTransport {
   GQueue                dirty;     /* output queued in wslay */
   GQueue                reap;      /* waiting for ->closed */
   GQueue                timed;     /* closing or lingering, with a deadline */
+  /* Keepalive: watched connections by last input, oldest first (each
+   * input moves a conn to the tail, so the order holds by construction),
+   * and those pinged, by ping time. */
+  GQueue                by_input;
+  GQueue                pinged;
+  guint                 idle_s;
+  guint                 answer_s;
+  GSource              *keepalive_timer;
+  /* Open connections per peer IP (char* -> count), for the cap. */
+  GHashTable           *per_address;
+  guint                 max_per_address;
   GMainContext         *context;
   guint                 n_lingering;
   gboolean              shutting_down;
@@ -125,6 +142,7 @@ struct _TdTransport {
 TdConn  *_td_conn_new            (TdTransport *transport,
                                   GIOStream   *stream,
                                   const char  *peer,
+                                  const char  *address,
                                   GError     **error);
 void     _td_conn_free           (TdConn *conn);
 /* Handles epoll @events (or, with 0, input left over from an earlier
@@ -146,5 +164,9 @@ void     _td_transport_schedule_drop (TdTransport *self, TdConn *conn);
 void     _td_transport_set_deadline (TdTransport *self, TdConn *conn, guint seconds);
 /* A lingering conn is done: close and free it. */
 void     _td_transport_linger_done  (TdTransport *self, TdConn *conn);
+/* Bytes came in on @conn: it is not idle. */
+void     _td_transport_touch        (TdTransport *self, TdConn *conn);
+/* Stops watching @conn for idleness. */
+void     _td_transport_unwatch      (TdTransport *self, TdConn *conn);
 
 G_END_DECLS

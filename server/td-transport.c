@@ -11,6 +11,8 @@
  * td_conn_send_text() never calls ->closed under its caller's feet).
  * Timers (close handshake and linger deadlines) are one 1 s sweep over
  * the connections that have a deadline, running only while there are any.
+ * Keepalive (ping after silence, close after no answer) is a second 1 s
+ * timer that looks only at the heads of two lists kept in time order.
  *
  * Epoll is level-triggered: a connection cut short by the read budget is
  * reported again on the next wakeup without bookkeeping, and EPOLLOUT is
@@ -153,10 +155,119 @@ _td_transport_set_deadline (TdTransport *self,
     }
 }
 
+/* ---- keepalive ---- */
+
+void
+_td_transport_unwatch (TdTransport *self,
+                       TdConn      *conn)
+{
+  if (!conn->keepalive)
+    return;
+  g_queue_unlink (conn->pinged ? &self->pinged : &self->by_input, &conn->keepalive_link);
+  conn->keepalive = conn->pinged = FALSE;
+}
+
+void
+_td_transport_touch (TdTransport *self,
+                     TdConn      *conn)
+{
+  conn->last_input = g_get_monotonic_time ();
+  if (!conn->keepalive)
+    return;
+  /* Moving to the tail keeps ->by_input sorted by last input. */
+  if (conn->pinged)
+    {
+      g_queue_unlink (&self->pinged, &conn->keepalive_link);
+      conn->pinged = FALSE;
+    }
+  else if (self->by_input.tail == &conn->keepalive_link)
+    return;
+  else
+    g_queue_unlink (&self->by_input, &conn->keepalive_link);
+  g_queue_push_tail_link (&self->by_input, &conn->keepalive_link);
+}
+
+/* Runs every second while keepalive is on; looks only at the heads of the
+ * two queues, so its cost does not grow with the number of connections. */
+static gboolean
+keepalive_cb (gpointer user_data)
+{
+  TdTransport *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 idle_us = (gint64) self->idle_s * G_USEC_PER_SEC;
+  gint64 answer_us = (gint64) self->answer_s * G_USEC_PER_SEC;
+  GList *link;
+
+  while ((link = self->by_input.head) != NULL)
+    {
+      TdConn *conn = link->data;
+
+      if (conn->last_input + idle_us > now)
+        break;
+      g_queue_unlink (&self->by_input, link);
+      if (conn->state != TD_CONN_OPEN)
+        {
+          conn->keepalive = FALSE;
+          continue;
+        }
+      conn->pinged = TRUE;
+      conn->ping_sent = now;
+      g_queue_push_tail_link (&self->pinged, link);
+      td_conn_ping (conn);
+    }
+
+  while ((link = self->pinged.head) != NULL)
+    {
+      TdConn *conn = link->data;
+
+      if (conn->ping_sent + answer_us > now)
+        break;
+      _td_transport_unwatch (self, conn);
+      if (conn->state != TD_CONN_OPEN)
+        continue;
+      g_message ("%s: nothing received for %u s, not even a pong: closing",
+                 conn->peer, self->idle_s + self->answer_s);
+      td_conn_close (conn, TD_CLOSE_GOING_AWAY, "no answer to ping");
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+td_transport_set_keepalive (TdTransport *self,
+                            guint        idle_s,
+                            guint        answer_s)
+{
+  g_return_if_fail (TD_IS_TRANSPORT (self));
+
+  self->idle_s = idle_s;
+  self->answer_s = MAX (answer_s, 1);
+  if (idle_s == 0)
+    {
+      if (self->keepalive_timer != NULL)
+        {
+          g_source_destroy (self->keepalive_timer);
+          g_clear_pointer (&self->keepalive_timer, g_source_unref);
+        }
+      while (self->by_input.head != NULL)
+        _td_transport_unwatch (self, self->by_input.head->data);
+      while (self->pinged.head != NULL)
+        _td_transport_unwatch (self, self->pinged.head->data);
+      return;
+    }
+  if (self->keepalive_timer == NULL)
+    {
+      self->keepalive_timer = g_timeout_source_new_seconds (1);
+      g_source_set_callback (self->keepalive_timer, keepalive_cb, self, NULL);
+      g_source_set_static_name (self->keepalive_timer, "td-transport keepalive");
+      g_source_attach (self->keepalive_timer, self->context);
+    }
+}
+
 static void
 unlink_all (TdTransport *self,
             TdConn      *conn)
 {
+  _td_transport_unwatch (self, conn);
   if (conn->in_pending)
     g_queue_unlink (&self->pending, &conn->pending_link);
   if (conn->in_dirty)
@@ -190,6 +301,38 @@ _td_transport_linger_done (TdTransport *self,
   _td_conn_free (conn);
 }
 
+/* ---- connections per address ---- */
+
+static guint
+get_address_count (TdTransport *self,
+                   const char  *address)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+}
+
+static void
+count_address (TdTransport *self,
+               const char  *address,
+               int          delta)
+{
+  guint n = get_address_count (self, address);
+
+  if (delta < 0 && n <= 1)
+    g_hash_table_remove (self->per_address, address);
+  else if (delta < 0)
+    g_hash_table_insert (self->per_address, g_strdup (address), GUINT_TO_POINTER (n - 1));
+  else
+    g_hash_table_insert (self->per_address, g_strdup (address), GUINT_TO_POINTER (n + 1));
+}
+
+void
+td_transport_set_max_per_address (TdTransport *self,
+                                  guint        max)
+{
+  g_return_if_fail (TD_IS_TRANSPORT (self));
+  self->max_per_address = max;
+}
+
 /* Calls ->closed and frees (or starts lingering). */
 static void
 reap_conn (TdTransport *self,
@@ -199,6 +342,7 @@ reap_conn (TdTransport *self,
 
   unlink_all (self, conn);
   g_queue_unlink (&self->conns, &conn->all_link);
+  count_address (self, conn->address, -1);
   g_debug ("%s: closed with %u", conn->peer, code);
   if (self->callbacks.closed != NULL)
     self->callbacks.closed (conn, code, self->user_data);
@@ -281,6 +425,14 @@ dispatch_all (TdTransport *self)
 }
 
 static char *
+format_address (GSocketAddress *address)
+{
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("?");
+  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+static char *
 format_peer (GSocketAddress *address)
 {
   GInetAddress *inet;
@@ -307,16 +459,18 @@ wrote_informational_cb (SoupServerMessage *msg,
   g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *peer = NULL;
+  g_autofree char *address = NULL;
   TdConn *conn;
 
   if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
     return;
   peer = format_peer (soup_server_message_get_remote_address (msg));
+  address = format_address (soup_server_message_get_remote_address (msg));
   stream = soup_server_message_steal_connection (msg);
   if (stream == NULL)
     return;
 
-  conn = _td_conn_new (self, stream, peer, &error);
+  conn = _td_conn_new (self, stream, peer, address, &error);
   if (conn == NULL)
     {
       g_warning ("cannot take over the connection from %s: %s", peer, error->message);
@@ -324,6 +478,7 @@ wrote_informational_cb (SoupServerMessage *msg,
       return;
     }
   g_queue_push_tail_link (&self->conns, &conn->all_link);
+  count_address (self, address, +1);
   g_debug ("%s: opened (%s)", peer, G_OBJECT_TYPE_NAME (stream));
   if (self->callbacks.opened != NULL)
     self->callbacks.opened (conn, self->user_data);
@@ -343,6 +498,26 @@ handshake_cb (SoupServer        *server,
   char *protocols[] = { (char *) TD_PROTO_SUBPROTOCOL, NULL };
   g_autoptr(GError) error = NULL;
   static const char body[] = "A WebSocket handshake for " TD_PROTO_SUBPROTOCOL " was expected.\n";
+  static const char busy[] = "too many connections from your address\n";
+
+  /* Refused before upgrading: no connection state is made at all.
+   * Handshakes still in flight are not counted, so a burst can pass the
+   * cap by the few that are between this check and the 101. */
+  if (self->max_per_address > 0)
+    {
+      g_autofree char *address = format_address (soup_server_message_get_remote_address (msg));
+
+      if (get_address_count (self, address) >= self->max_per_address)
+        {
+          /* Debug only: a flood of these must not flood the log too. */
+          g_debug ("%s: refused, already %u connections from that address",
+                   address, self->max_per_address);
+          soup_server_message_set_status (msg, 429, "Too Many Requests");
+          soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
+                                            busy, sizeof busy - 1);
+          return;
+        }
+    }
 
   /* No origin check (expected_origin NULL) and no extensions: a client
    * offering permessage-deflate gets no Sec-WebSocket-Extensions back.
@@ -385,6 +560,11 @@ td_transport_dispose (GObject *object)
       g_source_destroy (self->sweep);
       g_clear_pointer (&self->sweep, g_source_unref);
     }
+  if (self->keepalive_timer != NULL)
+    {
+      g_source_destroy (self->keepalive_timer);
+      g_clear_pointer (&self->keepalive_timer, g_source_unref);
+    }
 
   G_OBJECT_CLASS (td_transport_parent_class)->dispose (object);
 }
@@ -397,6 +577,7 @@ td_transport_finalize (GObject *object)
   if (self->epfd >= 0)
     close (self->epfd);
   g_free (self->path);
+  g_clear_pointer (&self->per_address, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (td_transport_parent_class)->finalize (object);
@@ -415,6 +596,7 @@ static void
 td_transport_init (TdTransport *self)
 {
   self->epfd = -1;
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 TdTransport *

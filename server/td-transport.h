@@ -62,6 +62,17 @@ guint        td_transport_get_n_connections (TdTransport *self);
 void         td_transport_close_all  (TdTransport *self, gushort code, const char *reason);
 /* Drops every remaining connection (calling ->closed for each). */
 void         td_transport_shutdown   (TdTransport *self);
+/* Keepalive for connections marked with td_conn_set_keepalive(): one that
+ * received nothing (no frame, not even a pong) for @idle_s seconds is sent
+ * a WebSocket ping; if nothing arrives within @answer_s more seconds it is
+ * closed with TD_CLOSE_GOING_AWAY (and logged).  This finds half-open TCP
+ * connections that would otherwise stay forever.  @idle_s 0 turns it off.
+ * The cost is O(1) per input and per second (the marked connections are
+ * kept in order of their last input). */
+void         td_transport_set_keepalive (TdTransport *self, guint idle_s, guint answer_s);
+/* At most @max connections from one IP address (0: no limit); a handshake
+ * beyond it is refused with HTTP 429 before upgrading. */
+void         td_transport_set_max_per_address (TdTransport *self, guint max);
 
 /* Queues a text message.  Never blocks.  Does nothing on a closing conn. */
 void         td_conn_send_text       (TdConn *conn, const char *data, gsize len);
@@ -72,7 +83,15 @@ void         td_conn_set_user_data   (TdConn *conn, gpointer data);
 gpointer     td_conn_get_user_data   (TdConn *conn);
 /* Peer address as "IP:PORT" (for logs and per-address limits). */
 const char  *td_conn_get_peer        (TdConn *conn);
+/* Peer IP address alone ("192.0.2.7", "2001:db8::1"). */
+const char  *td_conn_get_address     (TdConn *conn);
 /* Bytes currently queued for sending. */
 gsize        td_conn_get_queued      (TdConn *conn);
+/* Watches @conn for idleness (see td_transport_set_keepalive()); turning
+ * it on counts as input. */
+void         td_conn_set_keepalive   (TdConn *conn, gboolean enabled);
+/* Queues a WebSocket ping control frame (RFC 6455 5.5.2); the peer's pong
+ * counts as input.  Does nothing on a closing conn. */
+void         td_conn_ping            (TdConn *conn);
 
 G_END_DECLS

@@ -492,6 +492,8 @@ do_read (TdConn *conn)
       else
         fail_protocol (conn);
     }
+  if (conn->read_bytes > 0)
+    _td_transport_touch (conn->transport, conn);
   if (conn->more_input && conn->state < TD_CONN_DROPPING &&
       wslay_event_get_read_enabled (conn->ws))
     _td_transport_mark_pending (conn->transport, conn);
@@ -651,6 +653,7 @@ TdConn *
 _td_conn_new (TdTransport *transport,
               GIOStream   *stream,
               const char  *peer,
+              const char  *address,
               GError     **error)
 {
   g_autoptr(GSocket) sock = NULL;
@@ -686,10 +689,12 @@ _td_conn_new (TdTransport *transport,
   conn->out = G_POLLABLE_OUTPUT_STREAM (out);
   conn->fd = g_socket_get_fd (conn->socket);
   conn->peer = g_strdup (peer);
+  conn->address = g_strdup (address);
   conn->is_tls = is_tls;
   conn->all_link.data = conn->pending_link.data = conn->dirty_link.data = conn;
-  conn->reap_link.data = conn->timed_link.data = conn;
+  conn->reap_link.data = conn->timed_link.data = conn->keepalive_link.data = conn;
   conn->state = TD_CONN_OPEN;
+  conn->last_input = g_get_monotonic_time ();
 
   conn->ws = new_wslay (conn);
   if (conn->ws == NULL)
@@ -731,6 +736,7 @@ _td_conn_free (TdConn *conn)
   g_clear_pointer (&conn->ws, wslay_event_context_free);
   g_free (conn->out_buf);
   g_free (conn->peer);
+  g_free (conn->address);
   g_free (conn);
 }
 
@@ -831,6 +837,51 @@ td_conn_get_peer (TdConn *conn)
 {
   g_return_val_if_fail (conn != NULL, NULL);
   return conn->peer;
+}
+
+void
+td_conn_set_keepalive (TdConn   *conn,
+                       gboolean  enabled)
+{
+  TdTransport *transport;
+
+  g_return_if_fail (conn != NULL);
+
+  transport = conn->transport;
+  if (!enabled)
+    {
+      _td_transport_unwatch (transport, conn);
+      return;
+    }
+  if (conn->keepalive || conn->state != TD_CONN_OPEN || transport->idle_s == 0)
+    return;
+  conn->keepalive = TRUE;
+  conn->pinged = FALSE;
+  g_queue_push_tail_link (&transport->by_input, &conn->keepalive_link);
+  /* Counts as input, so that the tail of ->by_input stays the newest. */
+  _td_transport_touch (transport, conn);
+}
+
+void
+td_conn_ping (TdConn *conn)
+{
+  struct wslay_event_msg msg = { WSLAY_PING, (const uint8_t *) "td", 2 };
+
+  g_return_if_fail (conn != NULL);
+
+  if (conn->state != TD_CONN_OPEN || !ensure_ws (conn))
+    return;
+  if (wslay_event_queue_msg (conn->ws, &msg) != 0)
+    return;
+  g_debug ("%s: ping", conn->peer);
+  _td_transport_mark_dirty (conn->transport, conn);
+}
+
+const char *
+td_conn_get_address (TdConn *conn)
+{
+  g_return_val_if_fail (conn != NULL, NULL);
+  return conn->address;
 }
 
 gsize
