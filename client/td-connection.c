@@ -1118,11 +1118,14 @@ td_connection_set_ca_file (TdConnection *self, const char *path, GError **error)
 {
   g_autoptr(GTlsDatabase) database = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *absolute = NULL;
 
   g_return_val_if_fail (TD_IS_CONNECTION (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  database = g_tls_file_database_new (path, &local_error);
+  /* GLib's file database wants an absolute path; people type relative ones. */
+  absolute = g_canonicalize_filename (path, NULL);
+  database = g_tls_file_database_new (absolute, &local_error);
   if (database == NULL)
     {
       g_set_error (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_FAILED,
