@@ -11,6 +11,8 @@
 
 G_BEGIN_DECLS
 
+/* Pending connections the kernel queues before accept(). */
+#define TD_SERVER_LISTEN_BACKLOG    4096
 /* Users per directory frame: keeps frames well under the client's limit. */
 #define TD_SERVER_DIRECTORY_CHUNK   500
 /* Messages fetched from the store per backlog page. */

@@ -523,6 +523,28 @@ load_store (TdServer *self, GError **error)
   return TRUE;
 }
 
+/* soup_server_listen() keeps GIO's listen backlog of 10: a burst of
+ * reconnects (every client after a server restart) overflows it and the
+ * kernel drops connections.  The socket is made here with a deep backlog
+ * and handed to libsoup. */
+static gboolean
+listen_with_backlog (SoupServer             *http,
+                     GSocketAddress         *sockaddr,
+                     SoupServerListenOptions options,
+                     GError                **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (g_socket_address_get_family (sockaddr), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, TD_SERVER_LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, sockaddr, TRUE, error) || !g_socket_listen (socket, error))
+    return FALSE;
+  return soup_server_listen_socket (http, socket, options, error);
+}
+
 gboolean
 td_server_start (TdServer *self, GError **error)
 {
@@ -577,7 +599,7 @@ td_server_start (TdServer *self, GError **error)
   else
     address = g_inet_address_new_from_string (self->config->listen_host);
   sockaddr = g_inet_socket_address_new (address, self->config->listen_port);
-  if (!soup_server_listen (self->http, sockaddr, listen_options, &local_error))
+  if (!listen_with_backlog (self->http, sockaddr, listen_options, &local_error))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot listen on %s:%u: %s",
                    self->config->listen_host, self->config->listen_port, local_error->message);
