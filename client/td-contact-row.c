@@ -31,18 +31,7 @@ static const char * const presence_classes[] = { "offline", "online", "away", "b
 const char *
 td_contact_row_presence_text (TdPresence presence)
 {
-  switch (presence)
-    {
-    case TD_PRESENCE_ONLINE:
-      return _("Available");
-    case TD_PRESENCE_AWAY:
-      return _("Away");
-    case TD_PRESENCE_BUSY:
-      return _("Busy");
-    case TD_PRESENCE_OFFLINE:
-    default:
-      return _("Offline");
-    }
+  return td_presence_get_label (presence);
 }
 
 static void

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "td-contact.h"
 
 struct _TdContact
@@ -296,4 +298,21 @@ td_contact_set_last (TdContact *self, gint64 time_ms, const char *text)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_TEXT]);
     }
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+const char *
+td_presence_get_label (TdPresence presence)
+{
+  switch (presence)
+    {
+    case TD_PRESENCE_ONLINE:
+      return _("Available");
+    case TD_PRESENCE_AWAY:
+      return _("Away");
+    case TD_PRESENCE_BUSY:
+      return _("Busy");
+    case TD_PRESENCE_OFFLINE:
+    default:
+      return _("Offline");
+    }
 }

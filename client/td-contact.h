@@ -34,4 +34,7 @@ void        td_contact_set_presence      (TdContact *self, TdPresence presence);
 void        td_contact_set_unread        (TdContact *self, guint unread);
 void        td_contact_set_last          (TdContact *self, gint64 time_ms, const char *text);
 
+/* The translated word for a presence, as the UI shows it ("Available"...). */
+const char *td_presence_get_label        (TdPresence presence);
+
 G_END_DECLS

@@ -23,6 +23,7 @@
 #include <glib/gi18n.h>
 #include <libayatana-appindicator/app-indicator.h>
 
+#include "td-contact.h"
 #include "td-tray.h"
 
 #define BLINK_INTERVAL_MS   500
@@ -389,18 +390,7 @@ mute_toggled_cb (GtkCheckMenuItem *item,
 static const char *
 status_label (TdPresence status)
 {
-  switch (status)
-    {
-    case TD_PRESENCE_ONLINE:
-      return _("Available");
-    case TD_PRESENCE_AWAY:
-      return _("Away");
-    case TD_PRESENCE_BUSY:
-      return _("Busy");
-    case TD_PRESENCE_OFFLINE:
-    default:
-      return _("Offline");
-    }
+  return td_presence_get_label (status);
 }
 
 static void
