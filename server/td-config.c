@@ -39,6 +39,7 @@ td_config_free (TdConfig *self)
   g_free (self->data_dir);
   g_free (self->directory_file);
   g_free (self->port_file);
+  g_strfreev (self->allowed_origins);
   g_free (self->tls_cert_file);
   g_free (self->tls_key_file);
   g_free (self);
@@ -165,7 +166,8 @@ load_key_file (TdConfig *self, const char *path, GError **error)
   g_autofree char *listen = NULL;
   g_auto(GStrv) keys = NULL;
   static const char *known[] = { "listen", "data-dir", "directory", "token-days", "auth-timeout",
-                                 "idle-timeout", "ping-timeout", "tls-cert", "tls-key", NULL };
+                                 "idle-timeout", "ping-timeout", "tls-cert", "tls-key",
+                                 "allowed-origins", NULL };
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -183,6 +185,12 @@ load_key_file (TdConfig *self, const char *path, GError **error)
                      "config file %s: unknown key \"%s\" in [server]", path, keys[i]);
         return FALSE;
       }
+
+  if (g_key_file_has_key (kf, "server", "allowed-origins", NULL))
+    {
+      g_strfreev (self->allowed_origins);
+      self->allowed_origins = g_key_file_get_string_list (kf, "server", "allowed-origins", NULL, NULL);
+    }
 
   listen = g_key_file_get_string (kf, "server", "listen", NULL);
   if (listen != NULL)

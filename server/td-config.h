@@ -16,6 +16,7 @@ typedef struct {
   char    *data_dir;
   char    *directory_file;  /* imported at start, or NULL */
   char    *port_file;       /* written once listening, or NULL */
+  char   **allowed_origins; /* WebSocket Origin values accepted; NULL = no check */
   char    *tls_cert_file;   /* PEM certificate (chain); with tls_key_file: serve TLS only */
   char    *tls_key_file;    /* PEM private key */
   guint    token_days;

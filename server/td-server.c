@@ -586,6 +586,7 @@ td_server_start (TdServer *self, GError **error)
   td_transport_set_keepalive (self->transport, self->config->idle_timeout_s,
                               self->config->ping_timeout_s);
   td_transport_set_max_per_address (self->transport, self->config->max_conns_per_address);
+  td_transport_set_allowed_origins (self->transport, (const char * const *) self->config->allowed_origins);
 
   /* No "server-header": the version is not advertised to strangers.  With
    * a certificate, the one port speaks TLS only: nothing goes in clear. */

@@ -133,6 +133,7 @@ struct _TdTransport {
   /* Open connections per peer IP (char* -> count), for the cap. */
   GHashTable           *per_address;
   guint                 max_per_address;
+  char                **allowed_origins;
   GMainContext         *context;
   guint                 n_lingering;
   gboolean              shutting_down;

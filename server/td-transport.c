@@ -487,6 +487,17 @@ wrote_informational_cb (SoupServerMessage *msg,
   _td_transport_mark_pending (self, conn);
 }
 
+void
+td_transport_set_allowed_origins (TdTransport        *self,
+                                  const char * const *origins)
+{
+  g_return_if_fail (TD_IS_TRANSPORT (self));
+
+  g_clear_pointer (&self->allowed_origins, g_strfreev);
+  if (origins != NULL && origins[0] != NULL)
+    self->allowed_origins = g_strdupv ((char **) origins);
+}
+
 static void
 handshake_cb (SoupServer        *server,
               SoupServerMessage *msg,
@@ -519,7 +530,25 @@ handshake_cb (SoupServer        *server,
         }
     }
 
-  /* No origin check (expected_origin NULL) and no extensions: a client
+  /* A web page elsewhere must not open a session with a visitor's
+   * credentials: when configured, a browser's Origin must be listed. */
+  if (self->allowed_origins != NULL)
+    {
+      const char *origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                         "Origin");
+      static const char forbidden[] = "origin not allowed\n";
+
+      if (origin != NULL && !g_strv_contains ((const char * const *) self->allowed_origins, origin))
+        {
+          g_debug ("handshake refused: origin %s is not allowed", origin);
+          soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+          soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
+                                            forbidden, sizeof forbidden - 1);
+          return;
+        }
+    }
+
+  /* Origin is checked above (expected_origin NULL here) and no extensions: a client
    * offering permessage-deflate gets no Sec-WebSocket-Extensions back.
    * A client that offers no subprotocol is accepted without one; one that
    * offers others only is refused. */
@@ -578,6 +607,7 @@ td_transport_finalize (GObject *object)
     close (self->epfd);
   g_free (self->path);
   g_clear_pointer (&self->per_address, g_hash_table_unref);
+  g_clear_pointer (&self->allowed_origins, g_strfreev);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (td_transport_parent_class)->finalize (object);

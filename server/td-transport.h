@@ -73,6 +73,10 @@ void         td_transport_set_keepalive (TdTransport *self, guint idle_s, guint 
 /* At most @max connections from one IP address (0: no limit); a handshake
  * beyond it is refused with HTTP 429 before upgrading. */
 void         td_transport_set_max_per_address (TdTransport *self, guint max);
+/* Handshakes whose Origin header is not one of @origins are refused with
+ * 403 (browsers send Origin; native clients do not, and are let through).
+ * NULL or empty: no check. */
+void         td_transport_set_allowed_origins (TdTransport *self, const char * const *origins);
 
 /* Queues a text message.  Never blocks.  Does nothing on a closing conn. */
 void         td_conn_send_text       (TdConn *conn, const char *data, gsize len);

@@ -227,6 +227,46 @@ test_invalid_utf8_and_binary (void)
   assert_alive (other);
 }
 
+/* The HTTP status of a WebSocket handshake carrying @origin (NULL: none). */
+static guint
+handshake_status (const char *origin)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *origin_line = origin ? g_strdup_printf ("Origin: %s\r\n", origin) : g_strdup ("");
+  char buf[256] = { 0 };
+  gssize n;
+
+  g_socket_client_set_timeout (client, 5);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tidings.v1\r\n%s\r\n",
+                             server->port, origin_line);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, sizeof buf - 1,
+                           NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, >, 12);
+  g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 "));
+  return (guint) g_ascii_strtoull (buf + 9, NULL, 10);
+}
+
+static void
+test_origin_check (void)
+{
+  /* Configured with allowed-origins = https://intranet.example.com */
+  g_assert_cmpuint (handshake_status ("https://evil.example.net"), ==, 403);
+  g_assert_cmpuint (handshake_status ("https://intranet.example.com"), ==, 101);
+  /* Native clients send no Origin at all. */
+  g_assert_cmpuint (handshake_status (NULL), ==, 101);
+}
+
 static void
 test_requests_before_login (void)
 {
@@ -339,7 +379,7 @@ main (int argc, char **argv)
 
   dir = g_dir_make_tmp ("tidings-conf-XXXXXX", NULL);
   conf = g_build_filename (dir, "tidingsd.conf", NULL);
-  g_file_set_contents (conf, "[server]\nauth-timeout = 3\n", -1, NULL);
+  g_file_set_contents (conf, "[server]\nauth-timeout = 3\nallowed-origins = https://intranet.example.com\n", -1, NULL);
   extra[1] = conf;
   server = td_test_server_new (extra);
 
@@ -353,6 +393,7 @@ main (int argc, char **argv)
   g_test_add_func ("/bad-input/already-authenticated", test_already_authenticated);
   g_test_add_func ("/bad-input/login-deadline", test_login_deadline);
   g_test_add_func ("/bad-input/bad-handshake", test_bad_handshake);
+  g_test_add_func ("/bad-input/origin-check", test_origin_check);
   g_test_add_func ("/bad-input/startup-errors", test_startup_errors);
   g_test_add_func ("/bad-input/nothing-lost", test_nothing_lost);
 
