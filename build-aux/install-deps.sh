@@ -16,7 +16,8 @@ xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring
 python3-dbusmock dunst libnotify-bin imagemagick fonts-wqy-microhei
 sound-theme-freedesktop alsa-utils libasound2-plugins
 desktop-file-utils appstream libglib2.0-bin libgtk-3-bin
-adwaita-icon-theme
+adwaita-icon-theme librsvg2-common libgdk-pixbuf2.0-bin libxml2-utils x11-utils
+openssl
 "
 
 missing=""
