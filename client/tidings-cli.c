@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib-unix.h>
-#include <json-glib/json-glib.h>
 
 #include "td-connection.h"
 
@@ -92,27 +91,8 @@ print_message (TdMessage *message)
 static void
 print_user (TdUser *user)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *json = NULL;
+  g_autofree char *json = td_user_to_json (user);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "login");
-  json_builder_add_string_value (builder, td_user_get_login (user));
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, td_user_get_name (user));
-  json_builder_set_member_name (builder, "department");
-  json_builder_add_string_value (builder, td_user_get_department (user));
-  json_builder_set_member_name (builder, "title");
-  json_builder_add_string_value (builder, td_user_get_title (user));
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, td_presence_to_string (td_user_get_presence (user)));
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json = json_generator_to_data (generator, NULL);
   print_line (json);
 }
 

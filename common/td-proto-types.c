@@ -418,3 +418,24 @@ td_message_to_json (const TdMessage *self)
   _td_json_append_message (out, self);
   return g_string_free (out, FALSE);
 }
+
+/**
+ * td_user_to_json:
+ * @self: a #TdUser
+ *
+ * Encodes @self as the same compact JSON object the directory frame
+ * carries (login, name, department, title, status).
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *
+td_user_to_json (const TdUser *self)
+{
+  GString *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  out = g_string_sized_new (128);
+  _td_json_append_user (out, self);
+  return g_string_free (out, FALSE);
+}

@@ -262,5 +262,7 @@ gboolean     td_frame_is_history_result (const TdFrame *self);
 /* Encodes a TdMessage as a JSON object (used by tidings-cli's output and
  * by the server's logs of frames it rejects). Caller frees. */
 char        *td_message_to_json (const TdMessage *self);
+/* Encodes a TdUser as the JSON object directory frames carry. Caller frees. */
+char        *td_user_to_json    (const TdUser *self);
 
 G_END_DECLS
