@@ -144,37 +144,73 @@ test_oversized_message (void)
   assert_alive (other);
 }
 
+/* Connects with a raw socket and sends a WebSocket handshake (with an
+ * Origin header if @origin is not NULL).  Returns the connection and the
+ * HTTP status; bytes that followed the response header are left at the
+ * start of @buf, their count in *@filled. */
+static GSocketConnection *
+raw_handshake (const char *origin,
+               guint8     *buf,
+               gsize       size,
+               gsize      *filled,
+               guint      *status)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin_line = origin ? g_strdup_printf ("Origin: %s\r\n", origin) : g_strdup ("");
+  g_autofree char *request = NULL;
+  char *end = NULL;
+
+  g_socket_client_set_timeout (client, 5);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tidings.v1\r\n%s\r\n",
+                             server->port, origin_line);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Read the answer up to the blank line. */
+  *filled = 0;
+  while (end == NULL)
+    {
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
+                                      buf + *filled, size - 1 - *filled, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      *filled += n;
+      buf[*filled] = 0;
+      end = strstr ((char *) buf, "\r\n\r\n");
+    }
+  g_assert_true (g_str_has_prefix ((char *) buf, "HTTP/1.1 "));
+  *status = (guint) g_ascii_strtoull ((char *) buf + 9, NULL, 10);
+  *filled -= (end + 4 - (char *) buf);
+  memmove (buf, end + 4, *filled);
+  return g_steal_pointer (&conn);
+}
+
 /* Sends one raw frame on a fresh connection (libsoup's client refuses to
  * send invalid UTF-8 as text) and returns the close code the server answers
  * with, or 0 if none came within 5 s. */
 static gushort
 raw_frame_close_code (guint8 opcode, const void *payload, gsize len)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GString) request = g_string_new (NULL);
   g_autoptr(GByteArray) frame = g_byte_array_new ();
-  GInputStream *in;
-  GOutputStream *out;
+  g_autoptr(GError) error = NULL;
   const guint8 mask[4] = { 1, 2, 3, 4 };
   guint8 header[2];
   guint8 buf[4096];
-  gsize filled = 0;
-  char *end = NULL;
+  gsize filled;
+  guint status;
 
   g_assert_cmpuint (len, <, 126);
-  g_socket_client_set_timeout (client, 5);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
-  g_assert_no_error (error);
-  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  conn = raw_handshake (NULL, buf, sizeof buf, &filled, &status);
+  g_assert_cmpuint (status, ==, 101);
 
-  g_string_append_printf (request,
-                          "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
-                          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tidings.v1\r\n\r\n",
-                          server->port);
   header[0] = 0x80 | opcode;
   header[1] = 0x80 | (guint8) len;
   g_byte_array_append (frame, header, 2);
@@ -184,29 +220,14 @@ raw_frame_close_code (guint8 opcode, const void *payload, gsize len)
       guint8 b = ((const guint8 *) payload)[i] ^ mask[i % 4];
       g_byte_array_append (frame, &b, 1);
     }
-  g_output_stream_write_all (out, request->str, request->len, NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  /* Read the 101 answer up to the blank line. */
-  while (end == NULL)
-    {
-      gssize n = g_input_stream_read (in, buf + filled, sizeof buf - 1 - filled, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (n, >, 0);
-      filled += n;
-      buf[filled] = 0;
-      end = strstr ((char *) buf, "\r\n\r\n");
-    }
-  g_assert_true (g_str_has_prefix ((char *) buf, "HTTP/1.1 101"));
-  filled -= (end + 4 - (char *) buf);
-  memmove (buf, end + 4, filled);
-
-  g_output_stream_write_all (out, frame->data, frame->len, NULL, NULL, &error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                             frame->data, frame->len, NULL, NULL, &error);
   g_assert_no_error (error);
 
   while (filled < 4)
     {
-      gssize n = g_input_stream_read (in, buf + filled, sizeof buf - filled, NULL, &error);
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
+                                      buf + filled, sizeof buf - filled, NULL, &error);
       if (n <= 0)
         return 0;
       filled += n;
@@ -231,30 +252,13 @@ test_invalid_utf8_and_binary (void)
 static guint
 handshake_status (const char *origin)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *request = NULL;
-  g_autofree char *origin_line = origin ? g_strdup_printf ("Origin: %s\r\n", origin) : g_strdup ("");
-  char buf[256] = { 0 };
-  gssize n;
+  guint8 buf[1024];
+  gsize filled;
+  guint status;
 
-  g_socket_client_set_timeout (client, 5);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
-  g_assert_no_error (error);
-  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tidings.v1\r\n%s\r\n",
-                             server->port, origin_line);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
-                             strlen (request), NULL, NULL, &error);
-  g_assert_no_error (error);
-  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, sizeof buf - 1,
-                           NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (n, >, 12);
-  g_assert_true (g_str_has_prefix (buf, "HTTP/1.1 "));
-  return (guint) g_ascii_strtoull (buf + 9, NULL, 10);
+  conn = raw_handshake (origin, buf, sizeof buf, &filled, &status);
+  return status;
 }
 
 static void
