@@ -188,6 +188,48 @@ is_id_char (char c)
          || c == '.' || c == '_' || c == ':' || c == '-';
 }
 
+/* Logins and ids share their rules but for the alphabet and the length:
+ * non-empty, at most @max bytes, every byte accepted by @is_char. */
+static gboolean
+check_word (const char  *word,
+            gsize        max,
+            gboolean   (*is_char) (char c),
+            const char  *alphabet,
+            const char  *prefix,
+            const char  *name,
+            const char  *default_name,
+            GError     **error)
+{
+  char buf[160];
+  gsize len = strlen (word);
+
+  if (len == 0)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s must not be empty",
+                   _td_proto_subject (buf, sizeof buf, prefix, name, default_name));
+      return FALSE;
+    }
+  if (len > max)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s is %" G_GSIZE_FORMAT " bytes, the limit is %" G_GSIZE_FORMAT,
+                   _td_proto_subject (buf, sizeof buf, prefix, name, default_name), len, max);
+      return FALSE;
+    }
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!is_char (word[i]))
+        {
+          g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                       "%s may contain only %s",
+                       _td_proto_subject (buf, sizeof buf, prefix, name, default_name), alphabet);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 _td_proto_check_login (const char  *login,
                        const char  *prefix,
@@ -195,33 +237,10 @@ _td_proto_check_login (const char  *login,
                        GError     **error)
 {
   char buf[160];
-  gsize len = strlen (login);
 
-  if (len == 0)
-    {
-      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
-                   "%s must not be empty",
-                   _td_proto_subject (buf, sizeof buf, prefix, name, "login"));
-      return FALSE;
-    }
-  if (len > TD_PROTO_MAX_LOGIN)
-    {
-      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
-                   "%s is %" G_GSIZE_FORMAT " bytes, the limit is %d",
-                   _td_proto_subject (buf, sizeof buf, prefix, name, "login"),
-                   len, TD_PROTO_MAX_LOGIN);
-      return FALSE;
-    }
-  for (gsize i = 0; i < len; i++)
-    {
-      if (!is_login_char (login[i]))
-        {
-          g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
-                       "%s may contain only a-z, 0-9, '.', '_' and '-'",
-                       _td_proto_subject (buf, sizeof buf, prefix, name, "login"));
-          return FALSE;
-        }
-    }
+  if (!check_word (login, TD_PROTO_MAX_LOGIN, is_login_char, "a-z, 0-9, '.', '_' and '-'",
+                   prefix, name, "login", error))
+    return FALSE;
   /* A leading punctuation character would make "-bob" look like an
    * option to tidingsctl and ".." like a path. */
   if (!g_ascii_isalnum (login[0]))
@@ -240,35 +259,8 @@ _td_proto_check_client_id (const char  *id,
                            const char  *name,
                            GError     **error)
 {
-  char buf[160];
-  gsize len = strlen (id);
-
-  if (len == 0)
-    {
-      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
-                   "%s must not be empty",
-                   _td_proto_subject (buf, sizeof buf, prefix, name, "id"));
-      return FALSE;
-    }
-  if (len > TD_PROTO_MAX_ID)
-    {
-      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
-                   "%s is %" G_GSIZE_FORMAT " bytes, the limit is %d",
-                   _td_proto_subject (buf, sizeof buf, prefix, name, "id"),
-                   len, TD_PROTO_MAX_ID);
-      return FALSE;
-    }
-  for (gsize i = 0; i < len; i++)
-    {
-      if (!is_id_char (id[i]))
-        {
-          g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
-                       "%s may contain only A-Z, a-z, 0-9, '.', '_', ':' and '-'",
-                       _td_proto_subject (buf, sizeof buf, prefix, name, "id"));
-          return FALSE;
-        }
-    }
-  return TRUE;
+  return check_word (id, TD_PROTO_MAX_ID, is_id_char, "A-Z, a-z, 0-9, '.', '_', ':' and '-'",
+                     prefix, name, "id", error);
 }
 
 /* TRUE if @text (valid UTF-8) has a character that is not white space. */
