@@ -7,6 +7,8 @@
  * uses is checked for type and limits, and errors name the member.
  * Encoding is hand-written: it is on the server's hot path and the member
  * order is fixed so that golden files compare byte for byte.
+ * The frame types of docs/protocol.md section 12 are decoded and encoded
+ * by td-frame-ext.c through the _td_frame_ext_* hooks.
  */
 #define G_LOG_DOMAIN "td-proto"
 
@@ -20,38 +22,6 @@
 /* Longest "message" accepted in an error frame; td_frame_new_error()
  * truncates to it so that whatever we encode we also decode. */
 #define MAX_ERROR_MESSAGE 1024
-
-struct _TdFrame {
-  TdFrameType  type;
-  gboolean     history_result;
-  char        *req;
-  gint         protocol;
-  char        *user;           /* auth login, presence user */
-  char        *password;
-  char        *token;
-  char        *device;
-  char        *client;
-  char        *id;             /* send, error */
-  char        *to;
-  char        *text;
-  char        *peer;
-  char        *error_message;
-  TdErrorCode  error_code;
-  gint64       seq;            /* ack, synced */
-  gint64       before;
-  gint64       token_expires;
-  gint64       last_seq;
-  guint        limit;
-  TdPresence   status;
-  gboolean     more;
-  gboolean     complete;
-  gboolean     duplicate;
-  TdUser      *self_user;
-  TdMessage   *message;
-  GPtrArray   *departments;    /* char * */
-  GPtrArray   *users;          /* TdUser * */
-  GPtrArray   *messages;       /* TdMessage * */
-};
 
 G_DEFINE_BOXED_TYPE (TdFrame, td_frame, td_frame_ref, td_frame_unref)
 
@@ -73,6 +43,19 @@ static const char * const frame_type_names[TD_FRAME_N_TYPES] = {
   [TD_FRAME_PONG] = "pong",
   [TD_FRAME_BYE] = "bye",
   [TD_FRAME_ERROR] = "error",
+  [TD_FRAME_READ] = "read",
+  [TD_FRAME_RECEIPT] = "receipt",
+  [TD_FRAME_TYPING] = "typing",
+  [TD_FRAME_GROUP_CREATE] = "group_create",
+  [TD_FRAME_GROUP_UPDATE] = "group_update",
+  [TD_FRAME_GROUP_LEAVE] = "group_leave",
+  [TD_FRAME_GROUPS] = "groups",
+  [TD_FRAME_GROUP] = "group",
+  [TD_FRAME_REMINDERS] = "reminders",
+  [TD_FRAME_REMINDER] = "reminder",
+  [TD_FRAME_REMINDER_UPDATE] = "reminder_update",
+  [TD_FRAME_ANNOUNCE] = "announce",
+  [TD_FRAME_REMINDER_STATUS] = "reminder_status",
 };
 
 /**
@@ -127,10 +110,12 @@ frame_clear (gpointer data)
   g_clear_pointer (&self->departments, g_ptr_array_unref);
   g_clear_pointer (&self->users, g_ptr_array_unref);
   g_clear_pointer (&self->messages, g_ptr_array_unref);
+  g_clear_pointer (&self->reads, g_ptr_array_unref);
+  _td_frame_ext_clear (self);
 }
 
-static TdFrame *
-frame_new (TdFrameType type, const char *req)
+TdFrame *
+_td_frame_new (TdFrameType type, const char *req)
 {
   TdFrame *self = g_atomic_rc_box_new0 (TdFrame);
 
@@ -185,13 +170,10 @@ parser_put (JsonParser *parser, gsize len)
     g_object_unref (parser);
 }
 
-/* ---- Member access for decoding ----
- * @prefix names the enclosing object in messages ("" at top level,
- * "message." or "users[3]." inside).  A member whose value is null is
- * treated as absent. */
+/* ---- Member access for decoding (declared in td-proto-private.h) ---- */
 
-static JsonNode *
-get_member (JsonObject *obj, const char *name)
+JsonNode *
+_td_json_get_member (JsonObject *obj, const char *name)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
@@ -200,50 +182,50 @@ get_member (JsonObject *obj, const char *name)
   return node;
 }
 
-static gboolean
-fail_missing (GError **error, const char *prefix, const char *name)
+gboolean
+_td_json_fail_missing (GError **error, const char *prefix, const char *name)
 {
   g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_MISSING_FIELD,
                "member \"%s%s\" is missing", prefix, name);
   return FALSE;
 }
 
-static gboolean
-fail_type (GError **error, const char *prefix, const char *name, const char *what)
+gboolean
+_td_json_fail_type (GError **error, const char *prefix, const char *name, const char *what)
 {
   g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
                "member \"%s%s\" must be %s", prefix, name, what);
   return FALSE;
 }
 
-static gboolean
-node_is_string (JsonNode *node)
+gboolean
+_td_json_is_string (JsonNode *node)
 {
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
 }
 
 /* On success *out is the string (owned by @obj), or NULL when the member
  * is optional and absent. */
-static gboolean
-get_string (JsonObject  *obj,
-            const char  *prefix,
-            const char  *name,
-            gboolean     required,
-            gsize        min_len,
-            gsize        max_len,
-            const char **out,
-            gsize       *out_len,
-            GError     **error)
+gboolean
+_td_json_get_string (JsonObject  *obj,
+                     const char  *prefix,
+                     const char  *name,
+                     gboolean     required,
+                     gsize        min_len,
+                     gsize        max_len,
+                     const char **out,
+                     gsize       *out_len,
+                     GError     **error)
 {
-  JsonNode *node = get_member (obj, name);
+  JsonNode *node = _td_json_get_member (obj, name);
   const char *str;
   gsize len;
 
   *out = NULL;
   if (node == NULL)
-    return required ? fail_missing (error, prefix, name) : TRUE;
-  if (!node_is_string (node))
-    return fail_type (error, prefix, name, "a string");
+    return required ? _td_json_fail_missing (error, prefix, name) : TRUE;
+  if (!_td_json_is_string (node))
+    return _td_json_fail_type (error, prefix, name, "a string");
 
   str = json_node_get_string (node);
   len = strlen (str);
@@ -271,11 +253,11 @@ get_string (JsonObject  *obj,
   return TRUE;
 }
 
-static gboolean
-get_login (JsonObject *obj, const char *prefix, const char *name,
-           const char **out, GError **error)
+gboolean
+_td_json_get_login (JsonObject *obj, const char *prefix, const char *name,
+                    const char **out, GError **error)
 {
-  if (!get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, out, NULL, error))
+  if (!_td_json_get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, out, NULL, error))
     return FALSE;
   return _td_proto_check_login (*out, prefix, name, error);
 }
@@ -284,9 +266,19 @@ static gboolean
 get_client_id (JsonObject *obj, const char *prefix, const char *name, gboolean required,
                const char **out, GError **error)
 {
-  if (!get_string (obj, prefix, name, required, 0, G_MAXSIZE, out, NULL, error))
+  if (!_td_json_get_string (obj, prefix, name, required, 0, G_MAXSIZE, out, NULL, error))
     return FALSE;
   return *out == NULL || _td_proto_check_client_id (*out, prefix, name, error);
+}
+
+/* A login or a group address. */
+static gboolean
+get_peer (JsonObject *obj, const char *prefix, const char *name,
+          const char **out, GError **error)
+{
+  if (!_td_json_get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, out, NULL, error))
+    return FALSE;
+  return _td_proto_check_peer (*out, prefix, name, error);
 }
 
 static gboolean
@@ -295,7 +287,7 @@ get_text (JsonObject *obj, const char *prefix, const char *name,
 {
   gsize len = 0;
 
-  if (!get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, out, &len, error))
+  if (!_td_json_get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, out, &len, error))
     return FALSE;
   return _td_proto_check_text (*out, len, prefix, name, error);
 }
@@ -303,23 +295,23 @@ get_text (JsonObject *obj, const char *prefix, const char *name,
 /* Integers must be JSON integers (1.0 is refused: json-glib makes it a
  * double) within [@min, @max]; the scan already refused magnitudes
  * above 2^53, which json-glib would have wrapped. */
-static gboolean
-get_int (JsonObject *obj,
-         const char *prefix,
-         const char *name,
-         gboolean    required,
-         gint64      min,
-         gint64      max,
-         gint64     *out,
-         GError    **error)
+gboolean
+_td_json_get_int (JsonObject *obj,
+                  const char *prefix,
+                  const char *name,
+                  gboolean    required,
+                  gint64      min,
+                  gint64      max,
+                  gint64     *out,
+                  GError    **error)
 {
-  JsonNode *node = get_member (obj, name);
+  JsonNode *node = _td_json_get_member (obj, name);
   gint64 value;
 
   if (node == NULL)
-    return required ? fail_missing (error, prefix, name) : TRUE;
+    return required ? _td_json_fail_missing (error, prefix, name) : TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return fail_type (error, prefix, name, "an integer");
+    return _td_json_fail_type (error, prefix, name, "an integer");
 
   value = json_node_get_int (node);
   if (value < min)
@@ -344,16 +336,16 @@ get_int (JsonObject *obj,
   return TRUE;
 }
 
-static gboolean
-get_bool (JsonObject *obj, const char *prefix, const char *name,
-          gboolean *out, GError **error)
+gboolean
+_td_json_get_bool (JsonObject *obj, const char *prefix, const char *name,
+                   gboolean *out, GError **error)
 {
-  JsonNode *node = get_member (obj, name);
+  JsonNode *node = _td_json_get_member (obj, name);
 
   if (node == NULL)
-    return fail_missing (error, prefix, name);
+    return _td_json_fail_missing (error, prefix, name);
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return fail_type (error, prefix, name, "true or false");
+    return _td_json_fail_type (error, prefix, name, "true or false");
   *out = json_node_get_boolean (node);
   return TRUE;
 }
@@ -364,25 +356,25 @@ get_presence (JsonObject *obj, const char *prefix, const char *name,
 {
   const char *str;
 
-  if (!get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, &str, NULL, error))
+  if (!_td_json_get_string (obj, prefix, name, TRUE, 0, G_MAXSIZE, &str, NULL, error))
     return FALSE;
   if (!td_presence_from_string (str, out) || (!allow_offline && *out == TD_PRESENCE_OFFLINE))
-    return fail_type (error, prefix, name,
+    return _td_json_fail_type (error, prefix, name,
                       allow_offline ? "one of \"offline\", \"online\", \"away\", \"busy\""
                                     : "one of \"online\", \"away\", \"busy\"");
   return TRUE;
 }
 
-static gboolean
-get_array (JsonObject *obj, const char *prefix, const char *name,
-           guint max_len, JsonArray **out, GError **error)
+gboolean
+_td_json_get_array (JsonObject *obj, const char *prefix, const char *name,
+                    guint max_len, JsonArray **out, GError **error)
 {
-  JsonNode *node = get_member (obj, name);
+  JsonNode *node = _td_json_get_member (obj, name);
 
   if (node == NULL)
-    return fail_missing (error, prefix, name);
+    return _td_json_fail_missing (error, prefix, name);
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return fail_type (error, prefix, name, "an array");
+    return _td_json_fail_type (error, prefix, name, "an array");
   *out = json_node_get_array (node);
   if (json_array_get_length (*out) > max_len)
     {
@@ -399,23 +391,28 @@ user_from_node (JsonNode *node, const char *prefix, const char *name, GError **e
 {
   char sub[96];
   JsonObject *obj;
-  const char *login, *user_name, *department, *title;
+  const char *login, *user_name, *department, *title, *role_name;
   TdPresence presence;
+  TdRole role = TD_ROLE_USER;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      fail_type (error, prefix, name, "an object");
+      _td_json_fail_type (error, prefix, name, "an object");
       return NULL;
     }
   obj = json_node_get_object (node);
   g_snprintf (sub, sizeof sub, "%s%s.", prefix, name);
-  if (!get_login (obj, sub, "login", &login, error)
-      || !get_string (obj, sub, "name", TRUE, 0, TD_PROTO_MAX_NAME, &user_name, NULL, error)
-      || !get_string (obj, sub, "department", TRUE, 0, TD_PROTO_MAX_NAME, &department, NULL, error)
-      || !get_string (obj, sub, "title", TRUE, 0, TD_PROTO_MAX_NAME, &title, NULL, error)
-      || !get_presence (obj, sub, "status", TRUE, &presence, error))
+  if (!_td_json_get_login (obj, sub, "login", &login, error)
+      || !_td_json_get_string (obj, sub, "name", TRUE, 0, TD_PROTO_MAX_NAME, &user_name, NULL, error)
+      || !_td_json_get_string (obj, sub, "department", TRUE, 0, TD_PROTO_MAX_NAME, &department, NULL, error)
+      || !_td_json_get_string (obj, sub, "title", TRUE, 0, TD_PROTO_MAX_NAME, &title, NULL, error)
+      || !get_presence (obj, sub, "status", TRUE, &presence, error)
+      || !_td_json_get_string (obj, sub, "role", FALSE, 0, G_MAXSIZE, &role_name, NULL, error))
     return NULL;
-  return td_user_new (login, user_name, department, title, presence);
+  /* Roles added later read as an ordinary user (docs/protocol.md 3.1). */
+  if (role_name != NULL && !td_role_from_string (role_name, &role))
+    role = TD_ROLE_USER;
+  return td_user_new_full (login, user_name, department, title, presence, role);
 }
 
 static TdMessage *
@@ -428,18 +425,18 @@ message_from_node (JsonNode *node, const char *prefix, const char *name, GError 
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      fail_type (error, prefix, name, "an object");
+      _td_json_fail_type (error, prefix, name, "an object");
       return NULL;
     }
   obj = json_node_get_object (node);
   g_snprintf (sub, sizeof sub, "%s%s.", prefix, name);
-  if (!get_int (obj, sub, "mid", TRUE, 1, TD_PROTO_MAX_INT, &mid, error)
-      || !get_int (obj, sub, "seq", FALSE, 0, TD_PROTO_MAX_INT, &seq, error)
+  if (!_td_json_get_int (obj, sub, "mid", TRUE, 1, TD_PROTO_MAX_INT, &mid, error)
+      || !_td_json_get_int (obj, sub, "seq", FALSE, 0, TD_PROTO_MAX_INT, &seq, error)
       || !get_client_id (obj, sub, "id", TRUE, &id, error)
-      || !get_login (obj, sub, "from", &from, error)
-      || !get_login (obj, sub, "to", &to, error)
+      || !_td_json_get_login (obj, sub, "from", &from, error)
+      || !get_peer (obj, sub, "to", &to, error)
       || !get_text (obj, sub, "text", &text, error)
-      || !get_int (obj, sub, "time", TRUE, 0, TD_PROTO_MAX_INT, &time_ms, error))
+      || !_td_json_get_int (obj, sub, "time", TRUE, 0, TD_PROTO_MAX_INT, &time_ms, error))
     return NULL;
   return td_message_new (mid, seq, id, from, to, text, time_ms);
 }
@@ -447,10 +444,10 @@ message_from_node (JsonNode *node, const char *prefix, const char *name, GError 
 static gboolean
 get_message (JsonObject *obj, const char *name, TdMessage **out, GError **error)
 {
-  JsonNode *node = get_member (obj, name);
+  JsonNode *node = _td_json_get_member (obj, name);
 
   if (node == NULL)
-    return fail_missing (error, "", name);
+    return _td_json_fail_missing (error, "", name);
   *out = message_from_node (node, "", name, error);
   return *out != NULL;
 }
@@ -460,7 +457,7 @@ get_version (JsonObject *obj, gint *out, GError **error)
 {
   gint64 version = 0;
 
-  if (!get_int (obj, "", "protocol", TRUE, -TD_PROTO_MAX_INT, TD_PROTO_MAX_INT, &version, error))
+  if (!_td_json_get_int (obj, "", "protocol", TRUE, -TD_PROTO_MAX_INT, TD_PROTO_MAX_INT, &version, error))
     return FALSE;
   if (version != TD_PROTO_VERSION)
     {
@@ -479,14 +476,14 @@ static gboolean
 decode_auth (TdFrame *self, JsonObject *obj, GError **error)
 {
   const char *device, *client, *user, *password, *token;
-  gboolean has_user = get_member (obj, "user") != NULL;
-  gboolean has_password = get_member (obj, "password") != NULL;
-  gboolean has_token = get_member (obj, "token") != NULL;
+  gboolean has_user = _td_json_get_member (obj, "user") != NULL;
+  gboolean has_password = _td_json_get_member (obj, "password") != NULL;
+  gboolean has_token = _td_json_get_member (obj, "token") != NULL;
 
   /* The version decides what the rest means, so it comes first. */
   if (!get_version (obj, &self->protocol, error)
       || !get_client_id (obj, "", "device", TRUE, &device, error)
-      || !get_string (obj, "", "client", FALSE, 0, TD_PROTO_MAX_NAME, &client, NULL, error))
+      || !_td_json_get_string (obj, "", "client", FALSE, 0, TD_PROTO_MAX_NAME, &client, NULL, error))
     return FALSE;
 
   if (has_token && (has_user || has_password))
@@ -497,7 +494,7 @@ decode_auth (TdFrame *self, JsonObject *obj, GError **error)
     }
   if (has_token)
     {
-      if (!get_string (obj, "", "token", TRUE, 1, TD_PROTO_MAX_TOKEN, &token, NULL, error))
+      if (!_td_json_get_string (obj, "", "token", TRUE, 1, TD_PROTO_MAX_TOKEN, &token, NULL, error))
         return FALSE;
       self->token = g_strdup (token);
     }
@@ -512,8 +509,8 @@ decode_auth (TdFrame *self, JsonObject *obj, GError **error)
       /* Only the length is checked: a login that could never exist must
        * get the same auth_failed as a wrong password, so that answers do
        * not tell which logins exist. */
-      if (!get_string (obj, "", "user", TRUE, 1, TD_PROTO_MAX_LOGIN, &user, NULL, error)
-          || !get_string (obj, "", "password", TRUE, 1, TD_PROTO_MAX_PASSWORD, &password, NULL, error))
+      if (!_td_json_get_string (obj, "", "user", TRUE, 1, TD_PROTO_MAX_LOGIN, &user, NULL, error)
+          || !_td_json_get_string (obj, "", "password", TRUE, 1, TD_PROTO_MAX_PASSWORD, &password, NULL, error))
         return FALSE;
       self->user = g_strdup (user);
       self->password = g_strdup (password);
@@ -529,7 +526,7 @@ decode_send (TdFrame *self, JsonObject *obj, GError **error)
   const char *id, *to, *text;
 
   if (!get_client_id (obj, "", "id", TRUE, &id, error)
-      || !get_login (obj, "", "to", &to, error)
+      || !get_peer (obj, "", "to", &to, error)
       || !get_text (obj, "", "text", &text, error))
     return FALSE;
   self->id = g_strdup (id);
@@ -541,7 +538,7 @@ decode_send (TdFrame *self, JsonObject *obj, GError **error)
 static gboolean
 decode_seq (TdFrame *self, JsonObject *obj, GError **error)
 {
-  return get_int (obj, "", "seq", TRUE, 0, TD_PROTO_MAX_INT, &self->seq, error);
+  return _td_json_get_int (obj, "", "seq", TRUE, 0, TD_PROTO_MAX_INT, &self->seq, error);
 }
 
 static gboolean
@@ -549,19 +546,19 @@ decode_history (TdFrame *self, JsonObject *obj, GError **error)
 {
   const char *peer;
 
-  if (!get_login (obj, "", "peer", &peer, error))
+  if (!get_peer (obj, "", "peer", &peer, error))
     return FALSE;
   self->peer = g_strdup (peer);
 
   /* A reply carries "messages"; a request does not. */
-  if (get_member (obj, "messages") != NULL)
+  if (_td_json_get_member (obj, "messages") != NULL)
     {
       JsonArray *array;
       guint n;
 
       self->history_result = TRUE;
-      if (!get_array (obj, "", "messages", TD_PROTO_HISTORY_MAX, &array, error)
-          || !get_bool (obj, "", "more", &self->more, error))
+      if (!_td_json_get_array (obj, "", "messages", TD_PROTO_HISTORY_MAX, &array, error)
+          || !_td_json_get_bool (obj, "", "more", &self->more, error))
         return FALSE;
       n = json_array_get_length (array);
       self->messages = g_ptr_array_new_full (n, (GDestroyNotify) td_message_unref);
@@ -576,13 +573,15 @@ decode_history (TdFrame *self, JsonObject *obj, GError **error)
             return FALSE;
           g_ptr_array_add (self->messages, message);
         }
+      if (!_td_frame_ext_decode_reads (self, obj, error))
+        return FALSE;
     }
   else
     {
       gint64 limit = 0;
 
-      if (!get_int (obj, "", "before", FALSE, 0, TD_PROTO_MAX_INT, &self->before, error)
-          || !get_int (obj, "", "limit", FALSE, 0, TD_PROTO_HISTORY_MAX, &limit, error))
+      if (!_td_json_get_int (obj, "", "before", FALSE, 0, TD_PROTO_MAX_INT, &self->before, error)
+          || !_td_json_get_int (obj, "", "limit", FALSE, 0, TD_PROTO_HISTORY_MAX, &limit, error))
         return FALSE;
       self->limit = limit == 0 ? TD_PROTO_HISTORY_DEFAULT : (guint) limit;
     }
@@ -603,14 +602,14 @@ decode_welcome (TdFrame *self, JsonObject *obj, GError **error)
 
   if (!get_version (obj, &self->protocol, error))
     return FALSE;
-  node = get_member (obj, "self");
+  node = _td_json_get_member (obj, "self");
   if (node == NULL)
-    return fail_missing (error, "", "self");
+    return _td_json_fail_missing (error, "", "self");
   self->self_user = user_from_node (node, "", "self", error);
   if (self->self_user == NULL
-      || !get_string (obj, "", "token", TRUE, 1, TD_PROTO_MAX_TOKEN, &token, NULL, error)
-      || !get_int (obj, "", "token_expires", TRUE, 0, TD_PROTO_MAX_INT, &self->token_expires, error)
-      || !get_int (obj, "", "last_seq", TRUE, 0, TD_PROTO_MAX_INT, &self->last_seq, error))
+      || !_td_json_get_string (obj, "", "token", TRUE, 1, TD_PROTO_MAX_TOKEN, &token, NULL, error)
+      || !_td_json_get_int (obj, "", "token_expires", TRUE, 0, TD_PROTO_MAX_INT, &self->token_expires, error)
+      || !_td_json_get_int (obj, "", "last_seq", TRUE, 0, TD_PROTO_MAX_INT, &self->last_seq, error))
     return FALSE;
   self->token = g_strdup (token);
   return TRUE;
@@ -622,9 +621,9 @@ decode_directory (TdFrame *self, JsonObject *obj, GError **error)
   JsonArray *departments, *users;
   guint n;
 
-  if (!get_array (obj, "", "departments", G_MAXUINT, &departments, error)
-      || !get_array (obj, "", "users", G_MAXUINT, &users, error)
-      || !get_bool (obj, "", "complete", &self->complete, error))
+  if (!_td_json_get_array (obj, "", "departments", G_MAXUINT, &departments, error)
+      || !_td_json_get_array (obj, "", "users", G_MAXUINT, &users, error)
+      || !_td_json_get_bool (obj, "", "complete", &self->complete, error))
     return FALSE;
 
   n = json_array_get_length (departments);
@@ -635,7 +634,7 @@ decode_directory (TdFrame *self, JsonObject *obj, GError **error)
       const char *name;
       gsize len;
 
-      if (!node_is_string (node))
+      if (!_td_json_is_string (node))
         {
           g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
                        "member \"departments[%u]\" must be a string", i);
@@ -674,7 +673,7 @@ decode_presence (TdFrame *self, JsonObject *obj, GError **error)
 {
   const char *user;
 
-  if (!get_login (obj, "", "user", &user, error)
+  if (!_td_json_get_login (obj, "", "user", &user, error)
       || !get_presence (obj, "", "status", TRUE, &self->status, error))
     return FALSE;
   self->user = g_strdup (user);
@@ -691,7 +690,7 @@ static gboolean
 decode_sent (TdFrame *self, JsonObject *obj, GError **error)
 {
   return get_message (obj, "message", &self->message, error)
-         && get_bool (obj, "", "duplicate", &self->duplicate, error);
+         && _td_json_get_bool (obj, "", "duplicate", &self->duplicate, error);
 }
 
 static gboolean
@@ -699,8 +698,8 @@ decode_error (TdFrame *self, JsonObject *obj, GError **error)
 {
   const char *code, *message, *id;
 
-  if (!get_string (obj, "", "code", TRUE, 1, G_MAXSIZE, &code, NULL, error)
-      || !get_string (obj, "", "message", TRUE, 0, MAX_ERROR_MESSAGE, &message, NULL, error)
+  if (!_td_json_get_string (obj, "", "code", TRUE, 1, G_MAXSIZE, &code, NULL, error)
+      || !_td_json_get_string (obj, "", "message", TRUE, 0, MAX_ERROR_MESSAGE, &message, NULL, error)
       || !get_client_id (obj, "", "id", FALSE, &id, error))
     return FALSE;
   /* Codes added by a later server read as "internal": the client still
@@ -745,6 +744,20 @@ decode_members (TdFrame *self, JsonObject *obj, GError **error)
       return decode_sent (self, obj, error);
     case TD_FRAME_ERROR:
       return decode_error (self, obj, error);
+    case TD_FRAME_READ:
+    case TD_FRAME_RECEIPT:
+    case TD_FRAME_TYPING:
+    case TD_FRAME_GROUP_CREATE:
+    case TD_FRAME_GROUP_UPDATE:
+    case TD_FRAME_GROUP_LEAVE:
+    case TD_FRAME_GROUPS:
+    case TD_FRAME_GROUP:
+    case TD_FRAME_REMINDERS:
+    case TD_FRAME_REMINDER:
+    case TD_FRAME_REMINDER_UPDATE:
+    case TD_FRAME_ANNOUNCE:
+    case TD_FRAME_REMINDER_STATUS:
+      return _td_frame_ext_decode (self, obj, error);
     case TD_FRAME_INVALID:
     case TD_FRAME_N_TYPES:
     default:
@@ -772,8 +785,8 @@ decode_object (JsonObject       *obj,
   const char *type_name;
   TdFrameType type;
 
-  node = get_member (obj, "type");
-  if (node == NULL || !node_is_string (node))
+  node = _td_json_get_member (obj, "type");
+  if (node == NULL || !_td_json_is_string (node))
     {
       g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_UNKNOWN_TYPE,
                    node == NULL ? "member \"type\" is missing"
@@ -813,7 +826,7 @@ decode_object (JsonObject       *obj,
     }
 
   /* A "req" that td_frame_decode() did not take is invalid; say why. */
-  if (get_member (obj, "req") != NULL && req == NULL)
+  if (_td_json_get_member (obj, "req") != NULL && req == NULL)
     {
       const char *bad_req;
 
@@ -823,7 +836,7 @@ decode_object (JsonObject       *obj,
       return NULL;
     }
 
-  self = frame_new (type, req);
+  self = _td_frame_new (type, req);
   if (!decode_members (self, obj, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -911,8 +924,8 @@ td_frame_decode (const char  *data,
       obj = json_node_get_object (root);
 
       /* Found before anything can fail so the error answer can name it. */
-      req_node = get_member (obj, "req");
-      if (req_node != NULL && node_is_string (req_node) && !scan_flagged (&scan, "req")
+      req_node = _td_json_get_member (obj, "req");
+      if (req_node != NULL && _td_json_is_string (req_node) && !scan_flagged (&scan, "req")
           && _td_proto_check_client_id (json_node_get_string (req_node), "", "req", NULL))
         req = json_node_get_string (req_node);
 
@@ -965,6 +978,10 @@ estimate_size (const TdFrame *self)
     size += self->users->len * 128;
   if (self->messages != NULL)
     size += self->messages->len * 256;
+  if (self->groups != NULL)
+    size += self->groups->len * 256;
+  if (self->reminders != NULL)
+    size += self->reminders->len * 384;
   return size;
 }
 
@@ -1033,6 +1050,7 @@ td_frame_encode (const TdFrame *self, gsize *out_len)
             }
           g_string_append_c (out, ']');
           append_member_bool (out, ",\"more\":", self->more);
+          _td_frame_ext_encode_reads (self, out);
         }
       else
         {
@@ -1102,6 +1120,22 @@ td_frame_encode (const TdFrame *self, gsize *out_len)
         append_member_string (out, ",\"id\":", self->id);
       break;
 
+    case TD_FRAME_READ:
+    case TD_FRAME_RECEIPT:
+    case TD_FRAME_TYPING:
+    case TD_FRAME_GROUP_CREATE:
+    case TD_FRAME_GROUP_UPDATE:
+    case TD_FRAME_GROUP_LEAVE:
+    case TD_FRAME_GROUPS:
+    case TD_FRAME_GROUP:
+    case TD_FRAME_REMINDERS:
+    case TD_FRAME_REMINDER:
+    case TD_FRAME_REMINDER_UPDATE:
+    case TD_FRAME_ANNOUNCE:
+    case TD_FRAME_REMINDER_STATUS:
+      _td_frame_ext_encode (self, out);
+      break;
+
     case TD_FRAME_INVALID:
     case TD_FRAME_N_TYPES:
     default:
@@ -1119,7 +1153,7 @@ td_frame_encode (const TdFrame *self, gsize *out_len)
 static TdFrame *
 new_auth (const char *device, const char *client)
 {
-  TdFrame *self = frame_new (TD_FRAME_AUTH, NULL);
+  TdFrame *self = _td_frame_new (TD_FRAME_AUTH, NULL);
 
   self->protocol = TD_PROTO_VERSION;
   self->device = g_strdup (device);
@@ -1172,7 +1206,7 @@ td_frame_new_send (const char *req,
   g_return_val_if_fail (to != NULL, NULL);
   g_return_val_if_fail (text != NULL, NULL);
 
-  self = frame_new (TD_FRAME_SEND, req);
+  self = _td_frame_new (TD_FRAME_SEND, req);
   self->id = g_strdup (id);
   self->to = g_strdup (to);
   self->text = g_strdup (text);
@@ -1186,7 +1220,7 @@ td_frame_new_ack (gint64 seq)
 
   g_return_val_if_fail (seq >= 0, NULL);
 
-  self = frame_new (TD_FRAME_ACK, NULL);
+  self = _td_frame_new (TD_FRAME_ACK, NULL);
   self->seq = seq;
   return self;
 }
@@ -1213,7 +1247,7 @@ td_frame_new_history_request (const char *req,
   g_return_val_if_fail (before >= 0, NULL);
   g_return_val_if_fail (limit <= TD_PROTO_HISTORY_MAX, NULL);
 
-  self = frame_new (TD_FRAME_HISTORY, req);
+  self = _td_frame_new (TD_FRAME_HISTORY, req);
   self->peer = g_strdup (peer);
   self->before = before;
   /* Stored as decode would store it, so a round trip compares equal. */
@@ -1228,7 +1262,7 @@ td_frame_new_status (TdPresence status)
 
   g_return_val_if_fail (status != TD_PRESENCE_OFFLINE && status <= TD_PRESENCE_BUSY, NULL);
 
-  self = frame_new (TD_FRAME_STATUS, NULL);
+  self = _td_frame_new (TD_FRAME_STATUS, NULL);
   self->status = status;
   return self;
 }
@@ -1236,13 +1270,13 @@ td_frame_new_status (TdPresence status)
 TdFrame *
 td_frame_new_logout (const char *req)
 {
-  return frame_new (TD_FRAME_LOGOUT, req);
+  return _td_frame_new (TD_FRAME_LOGOUT, req);
 }
 
 TdFrame *
 td_frame_new_ping (const char *req)
 {
-  return frame_new (TD_FRAME_PING, req);
+  return _td_frame_new (TD_FRAME_PING, req);
 }
 
 TdFrame *
@@ -1257,7 +1291,7 @@ td_frame_new_welcome (const char *req,
   g_return_val_if_fail (self_user != NULL, NULL);
   g_return_val_if_fail (token != NULL, NULL);
 
-  self = frame_new (TD_FRAME_WELCOME, req);
+  self = _td_frame_new (TD_FRAME_WELCOME, req);
   self->protocol = TD_PROTO_VERSION;
   self->self_user = td_user_ref (self_user);
   self->token = g_strdup (token);
@@ -1271,7 +1305,7 @@ td_frame_new_directory (GPtrArray *departments,
                         GPtrArray *users,
                         gboolean   complete)
 {
-  TdFrame *self = frame_new (TD_FRAME_DIRECTORY, NULL);
+  TdFrame *self = _td_frame_new (TD_FRAME_DIRECTORY, NULL);
 
   self->departments = departments ? g_ptr_array_ref (departments) : g_ptr_array_new ();
   self->users = users ? g_ptr_array_ref (users) : g_ptr_array_new ();
@@ -1287,7 +1321,7 @@ td_frame_new_presence (const char *user, TdPresence status)
   g_return_val_if_fail (user != NULL, NULL);
   g_return_val_if_fail (status <= TD_PRESENCE_BUSY, NULL);
 
-  self = frame_new (TD_FRAME_PRESENCE, NULL);
+  self = _td_frame_new (TD_FRAME_PRESENCE, NULL);
   self->user = g_strdup (user);
   self->status = status;
   return self;
@@ -1300,7 +1334,7 @@ td_frame_new_message (TdMessage *message)
 
   g_return_val_if_fail (message != NULL, NULL);
 
-  self = frame_new (TD_FRAME_MESSAGE, NULL);
+  self = _td_frame_new (TD_FRAME_MESSAGE, NULL);
   self->message = td_message_ref (message);
   return self;
 }
@@ -1314,7 +1348,7 @@ td_frame_new_sent (const char *req,
 
   g_return_val_if_fail (message != NULL, NULL);
 
-  self = frame_new (TD_FRAME_SENT, req);
+  self = _td_frame_new (TD_FRAME_SENT, req);
   self->message = td_message_ref (message);
   self->duplicate = !!duplicate;
   return self;
@@ -1327,7 +1361,7 @@ td_frame_new_synced (gint64 seq)
 
   g_return_val_if_fail (seq >= 0, NULL);
 
-  self = frame_new (TD_FRAME_SYNCED, NULL);
+  self = _td_frame_new (TD_FRAME_SYNCED, NULL);
   self->seq = seq;
   return self;
 }
@@ -1342,7 +1376,7 @@ td_frame_new_history_result (const char *req,
 
   g_return_val_if_fail (peer != NULL, NULL);
 
-  self = frame_new (TD_FRAME_HISTORY, req);
+  self = _td_frame_new (TD_FRAME_HISTORY, req);
   self->history_result = TRUE;
   self->peer = g_strdup (peer);
   self->messages = messages ? g_ptr_array_ref (messages) : g_ptr_array_new ();
@@ -1353,13 +1387,13 @@ td_frame_new_history_result (const char *req,
 TdFrame *
 td_frame_new_pong (const char *req)
 {
-  return frame_new (TD_FRAME_PONG, req);
+  return _td_frame_new (TD_FRAME_PONG, req);
 }
 
 TdFrame *
 td_frame_new_bye (const char *req)
 {
-  return frame_new (TD_FRAME_BYE, req);
+  return _td_frame_new (TD_FRAME_BYE, req);
 }
 
 /**
@@ -1393,7 +1427,7 @@ td_frame_new_error (const char  *req,
       text[cut - text] = '\0';
     }
 
-  self = frame_new (TD_FRAME_ERROR, req);
+  self = _td_frame_new (TD_FRAME_ERROR, req);
   self->error_code = code;
   self->error_message = text;
   self->id = g_strdup (id);

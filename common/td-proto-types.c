@@ -1,5 +1,6 @@
 /* td-proto-types.c - the value types frames carry (TdUser, TdMessage) and
- * the JSON writer used for them and for frames.
+ * the JSON writer used for them and for frames (TdGroup, TdReminder and
+ * the enums of section 12 are in td-proto-objects.c).
  *
  * Both types are immutable and atomically ref-counted, so the server can
  * hand one message to many connections on different threads.  Each is a
@@ -106,6 +107,12 @@ _td_json_append_user (GString *out, const TdUser *user)
   _td_json_append_string (out, td_user_get_title (user));
   APPEND_LITERAL (out, ",\"status\":\"");
   g_string_append (out, td_presence_to_string (td_user_get_presence (user)));
+  /* Ordinary people carry no role: older clients see what they always saw. */
+  if (td_user_get_role (user) != TD_ROLE_USER)
+    {
+      APPEND_LITERAL (out, "\",\"role\":\"");
+      g_string_append (out, td_role_to_string (td_user_get_role (user)));
+    }
   APPEND_LITERAL (out, "\"}");
 }
 
@@ -143,6 +150,7 @@ struct _TdUser {
   const char *department;
   const char *title;
   TdPresence  presence;
+  TdRole      role;
   char        strings[];
 };
 
@@ -164,6 +172,28 @@ td_user_new (const char *login,
              const char *department,
              const char *title,
              TdPresence  presence)
+{
+  return td_user_new_full (login, name, department, title, presence, TD_ROLE_USER);
+}
+
+/**
+ * td_user_new_full:
+ * @login: login name
+ * @name: display name
+ * @department: department name
+ * @title: (nullable): job title; %NULL means ""
+ * @presence: current presence
+ * @role: the account's role
+ *
+ * Returns: (transfer full): a new #TdUser holding copies of the strings.
+ */
+TdUser *
+td_user_new_full (const char *login,
+                  const char *name,
+                  const char *department,
+                  const char *title,
+                  TdPresence  presence,
+                  TdRole      role)
 {
   gsize login_len, name_len, department_len, title_len;
   TdUser *self;
@@ -191,6 +221,7 @@ td_user_new (const char *login,
   p += department_len;
   self->title = memcpy (p, title, title_len);
   self->presence = presence;
+  self->role = role;
   return self;
 }
 
@@ -243,6 +274,13 @@ td_user_get_presence (const TdUser *self)
   return self->presence;
 }
 
+TdRole
+td_user_get_role (const TdUser *self)
+{
+  g_return_val_if_fail (self != NULL, TD_ROLE_USER);
+  return self->role;
+}
+
 /**
  * td_user_with_presence:
  * @self: a #TdUser
@@ -254,7 +292,8 @@ TdUser *
 td_user_with_presence (const TdUser *self, TdPresence presence)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  return td_user_new (self->login, self->name, self->department, self->title, presence);
+  return td_user_new_full (self->login, self->name, self->department, self->title,
+                           presence, self->role);
 }
 
 /* ---- TdMessage ---- */
@@ -424,7 +463,8 @@ td_message_to_json (const TdMessage *self)
  * @self: a #TdUser
  *
  * Encodes @self as the same compact JSON object the directory frame
- * carries (login, name, department, title, status).
+ * carries (login, name, department, title, status, and role unless it
+ * is an ordinary user).
  *
  * Returns: (transfer full): the JSON text
  */

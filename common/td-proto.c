@@ -32,6 +32,7 @@ static const char * const error_code_names[TD_ERR_N_CODES] = {
   [TD_ERR_RATE_LIMITED] = "rate_limited",
   [TD_ERR_UNAVAILABLE] = "unavailable",
   [TD_ERR_INTERNAL] = "internal",
+  [TD_ERR_NOT_FOUND] = "not_found",
 };
 
 /**
@@ -385,6 +386,296 @@ td_proto_validate_text (const char *text, GError **error)
 {
   g_return_val_if_fail (text != NULL, FALSE);
   return _td_proto_check_text (text, strlen (text), NULL, NULL, error);
+}
+
+/* ---- Group addresses and peers ---- */
+
+#define GROUP_PREFIX "g:"
+
+/**
+ * td_group_address:
+ * @group_id: a group id, 1 to 2^53
+ *
+ * Returns: (transfer full): the group's address, such as "g:12".
+ */
+char *
+td_group_address (gint64 group_id)
+{
+  g_return_val_if_fail (group_id >= 1 && group_id <= TD_PROTO_MAX_INT, NULL);
+  return g_strdup_printf (GROUP_PREFIX "%" G_GINT64_FORMAT, group_id);
+}
+
+/**
+ * td_parse_group_address:
+ * @peer: (nullable): a peer name
+ * @out_id: (out) (optional): the group id
+ *
+ * Accepts exactly "g:" followed by a decimal integer from 1 to 2^53
+ * without sign or leading zero, so that every group has one spelling.
+ *
+ * Returns: %TRUE if @peer is a valid group address.
+ */
+gboolean
+td_parse_group_address (const char *peer, gint64 *out_id)
+{
+  const char *p;
+  guint64 value = 0;
+  gsize digits = 0;
+
+  if (peer == NULL || strncmp (peer, GROUP_PREFIX, 2) != 0)
+    return FALSE;
+  p = peer + 2;
+  if (*p < '1' || *p > '9')
+    return FALSE;
+  for (; *p != '\0'; p++)
+    {
+      if (*p < '0' || *p > '9')
+        return FALSE;
+      /* 17 digits cannot overflow and already exceed 2^53. */
+      if (++digits > 16)
+        return FALSE;
+      value = value * 10 + (guint64) (*p - '0');
+    }
+  if (value > (guint64) TD_PROTO_MAX_INT)
+    return FALSE;
+  if (out_id != NULL)
+    *out_id = (gint64) value;
+  return TRUE;
+}
+
+gboolean
+_td_proto_check_peer (const char  *peer,
+                      const char  *prefix,
+                      const char  *name,
+                      GError     **error)
+{
+  char buf[160];
+
+  /* ':' is not a login character, so "g:" can only be a group. */
+  if (strncmp (peer, GROUP_PREFIX, 2) == 0)
+    {
+      if (td_parse_group_address (peer, NULL))
+        return TRUE;
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s is not a valid group address (\"g:\" and a number from 1 to 2^53)",
+                   _td_proto_subject (buf, sizeof buf, prefix, name, "peer"));
+      return FALSE;
+    }
+  return _td_proto_check_login (peer, prefix, name, error);
+}
+
+/**
+ * td_proto_validate_peer:
+ * @peer: a login or a group address
+ * @error: return location for a %TD_PROTO_ERROR_BAD_FIELD error
+ *
+ * Returns: %TRUE if @peer is a valid login or group address.
+ */
+gboolean
+td_proto_validate_peer (const char *peer, GError **error)
+{
+  g_return_val_if_fail (peer != NULL, FALSE);
+  return _td_proto_check_peer (peer, NULL, NULL, error);
+}
+
+/* ---- Reminder fields ---- */
+
+/* A text (see _td_proto_check_text) of at most @max bytes; "" too if
+ * @allow_empty.  Above @max is a plain bad field: text_too_long is for
+ * the text of messages. */
+static gboolean
+check_short_text (const char  *text,
+                  gsize        max,
+                  gboolean     allow_empty,
+                  const char  *prefix,
+                  const char  *name,
+                  const char  *fallback,
+                  GError     **error)
+{
+  char buf[160];
+  gsize len = strlen (text);
+
+  if (len == 0 && allow_empty)
+    return TRUE;
+  if (len > max)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s is %" G_GSIZE_FORMAT " bytes, the limit is %" G_GSIZE_FORMAT,
+                   _td_proto_subject (buf, sizeof buf, prefix, name, fallback), len, max);
+      return FALSE;
+    }
+  if (name == NULL)
+    {
+      /* The public validators name the field by its fallback. */
+      return _td_proto_check_text (text, len, "", fallback, error);
+    }
+  return _td_proto_check_text (text, len, prefix, name, error);
+}
+
+gboolean
+_td_proto_check_title (const char  *title,
+                       const char  *prefix,
+                       const char  *name,
+                       GError     **error)
+{
+  return check_short_text (title, TD_PROTO_MAX_TITLE, FALSE, prefix, name, "title", error);
+}
+
+gboolean
+_td_proto_check_body (const char  *body,
+                      const char  *prefix,
+                      const char  *name,
+                      GError     **error)
+{
+  return check_short_text (body, TD_PROTO_MAX_BODY, TRUE, prefix, name, "body", error);
+}
+
+gboolean
+_td_proto_check_link (const char  *link,
+                      const char  *prefix,
+                      const char  *name,
+                      GError     **error)
+{
+  char buf[160];
+  const char *subject = _td_proto_subject (buf, sizeof buf, prefix, name, "link");
+  gsize len = strlen (link);
+  gsize scheme_len;
+  const char *p;
+
+  if (len == 0)
+    return TRUE;
+  if (len > TD_PROTO_MAX_LINK)
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s is %" G_GSIZE_FORMAT " bytes, the limit is %d",
+                   subject, len, TD_PROTO_MAX_LINK);
+      return FALSE;
+    }
+  /* Only web links: a "javascript:" or "file:" link opened by a click in
+   * a client would be an attack, not a reminder. */
+  if (g_ascii_strncasecmp (link, "http://", 7) == 0)
+    scheme_len = 7;
+  else if (g_ascii_strncasecmp (link, "https://", 8) == 0)
+    scheme_len = 8;
+  else
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s must start with http:// or https://", subject);
+      return FALSE;
+    }
+  if (link[scheme_len] == '\0' || link[scheme_len] == '/' || link[scheme_len] == '?'
+      || link[scheme_len] == '#')
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s has no host name", subject);
+      return FALSE;
+    }
+  if (!g_utf8_validate_len (link, len, NULL))
+    {
+      g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                   "%s is not valid UTF-8", subject);
+      return FALSE;
+    }
+  for (p = link; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || c == 0x200B
+          || g_unichar_type (c) == G_UNICODE_FORMAT)
+        {
+          g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                       "%s must not contain white space or control characters", subject);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static inline gboolean
+is_category_char (char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+         || c == '.' || c == '_' || c == '-';
+}
+
+gboolean
+_td_proto_check_category (const char  *category,
+                          const char  *prefix,
+                          const char  *name,
+                          GError     **error)
+{
+  if (category[0] == '\0')
+    return TRUE;
+  return check_word (category, TD_PROTO_MAX_CATEGORY, is_category_char,
+                     "a-z, 0-9, '.', '_' and '-'", prefix, name, "category", error);
+}
+
+/**
+ * td_proto_validate_title:
+ * @title: a reminder title
+ * @error: return location for a %TD_PROTO_ERROR_BAD_FIELD error
+ *
+ * Checks that @title is a text (see td_proto_validate_text()) of at most
+ * %TD_PROTO_MAX_TITLE bytes.
+ *
+ * Returns: %TRUE if @title is valid.
+ */
+gboolean
+td_proto_validate_title (const char *title, GError **error)
+{
+  g_return_val_if_fail (title != NULL, FALSE);
+  return _td_proto_check_title (title, NULL, NULL, error);
+}
+
+/**
+ * td_proto_validate_body:
+ * @body: a reminder body
+ * @error: return location for a %TD_PROTO_ERROR_BAD_FIELD error
+ *
+ * Checks that @body is "" or a text of at most %TD_PROTO_MAX_BODY bytes.
+ *
+ * Returns: %TRUE if @body is valid.
+ */
+gboolean
+td_proto_validate_body (const char *body, GError **error)
+{
+  g_return_val_if_fail (body != NULL, FALSE);
+  return _td_proto_check_body (body, NULL, NULL, error);
+}
+
+/**
+ * td_proto_validate_link:
+ * @link: a reminder link
+ * @error: return location for a %TD_PROTO_ERROR_BAD_FIELD error
+ *
+ * Checks that @link is "" or an http:// or https:// URL with a host, at
+ * most %TD_PROTO_MAX_LINK bytes, without white space or control
+ * characters.
+ *
+ * Returns: %TRUE if @link is valid.
+ */
+gboolean
+td_proto_validate_link (const char *link, GError **error)
+{
+  g_return_val_if_fail (link != NULL, FALSE);
+  return _td_proto_check_link (link, NULL, NULL, error);
+}
+
+/**
+ * td_proto_validate_category:
+ * @category: a reminder category
+ * @error: return location for a %TD_PROTO_ERROR_BAD_FIELD error
+ *
+ * Checks that @category is "" or 1 to %TD_PROTO_MAX_CATEGORY of
+ * a-z 0-9 . _ -.
+ *
+ * Returns: %TRUE if @category is valid.
+ */
+gboolean
+td_proto_validate_category (const char *category, GError **error)
+{
+  g_return_val_if_fail (category != NULL, FALSE);
+  return _td_proto_check_category (category, NULL, NULL, error);
 }
 
 /* ---- Scans run before json-glib ---- */

@@ -32,6 +32,11 @@ G_BEGIN_DECLS
 #define TD_PROTO_MAX_NAME           256               /* display name, department, title */
 #define TD_PROTO_HISTORY_DEFAULT    50
 #define TD_PROTO_HISTORY_MAX        200
+#define TD_PROTO_MAX_MEMBERS        1000              /* members listed in one group_create / group_update */
+#define TD_PROTO_MAX_TITLE          256               /* reminder title, bytes */
+#define TD_PROTO_MAX_BODY           4096              /* reminder body, bytes */
+#define TD_PROTO_MAX_LINK           2048              /* reminder link (http/https URL), bytes */
+#define TD_PROTO_MAX_CATEGORY       64                /* reminder category: [a-z0-9._-] */
 
 /* Errors raised while decoding or validating a frame. */
 #define TD_PROTO_ERROR (td_proto_error_quark ())
@@ -68,6 +73,7 @@ typedef enum {
   TD_ERR_RATE_LIMITED,         /* "rate_limited" */
   TD_ERR_UNAVAILABLE,          /* "unavailable": store failing (disk full, db down) */
   TD_ERR_INTERNAL,             /* "internal" */
+  TD_ERR_NOT_FOUND,            /* "not_found": unknown group or reminder */
   TD_ERR_N_CODES
 } TdErrorCode;
 
@@ -90,10 +96,38 @@ gboolean     td_presence_from_string (const char *str, TdPresence *out_presence)
 gboolean td_proto_validate_login     (const char *login, GError **error);   /* [a-z0-9._-]{1,64}, starts alnum */
 gboolean td_proto_validate_client_id (const char *id, GError **error);      /* [A-Za-z0-9._:-]{1,64} */
 gboolean td_proto_validate_text      (const char *text, GError **error);    /* UTF-8, 1..MAX_TEXT bytes, no NUL, not only whitespace */
+/* Reminder fields (also used by the HTTP API): title is a text of at most
+ * TD_PROTO_MAX_TITLE bytes; body "" or a text of at most TD_PROTO_MAX_BODY;
+ * link "" or an absolute http:// or https:// URL without spaces or control
+ * characters, at most TD_PROTO_MAX_LINK; category "" or [a-z0-9._-]{1,64}. */
+gboolean td_proto_validate_title     (const char *title, GError **error);
+gboolean td_proto_validate_body      (const char *body, GError **error);
+gboolean td_proto_validate_link      (const char *link, GError **error);
+gboolean td_proto_validate_category  (const char *category, GError **error);
+
+/* Group addresses.  A conversation is named by a *peer*: a login for a
+ * person, or "g:<id>" for a group (id 1..2^53, decimal, no leading zero).
+ * ':' is not a login character, so the two never collide. */
+char    *td_group_address            (gint64 group_id);                       /* "g:12" */
+/* Returns TRUE and sets *out_id if @peer is a valid group address. */
+gboolean td_parse_group_address      (const char *peer, gint64 *out_id);
+/* A login or a group address. */
+gboolean td_proto_validate_peer      (const char *peer, GError **error);
 /* Returns FALSE if @data nests JSON arrays/objects deeper than @max_depth.
  * Scans brackets outside strings; cheap, and run before json-glib sees
  * the input because json-glib 1.6 recurses without limit. */
 gboolean td_proto_check_depth        (const char *data, gsize len, guint max_depth);
+
+/* Role of a directory entry.  Bots are accounts driven by an API key
+ * (docs/integrations.md); people can message them like anyone else. */
+typedef enum {
+  TD_ROLE_USER,    /* "user": omitted on the wire */
+  TD_ROLE_ADMIN,   /* "admin" */
+  TD_ROLE_BOT,     /* "bot" */
+} TdRole;
+
+const char  *td_role_to_string   (TdRole role);
+gboolean     td_role_from_string (const char *str, TdRole *out_role);
 
 /* ---- TdUser: one person in the directory (immutable, ref-counted) ---- */
 typedef struct _TdUser TdUser;
@@ -104,6 +138,13 @@ TdUser      *td_user_new           (const char *login,
                                     const char *department,
                                     const char *title,       /* nullable -> "" */
                                     TdPresence  presence);
+/* Same, with a role (td_user_new gives TD_ROLE_USER). */
+TdUser      *td_user_new_full      (const char *login,
+                                    const char *name,
+                                    const char *department,
+                                    const char *title,
+                                    TdPresence  presence,
+                                    TdRole      role);
 TdUser      *td_user_ref           (TdUser *self);
 void         td_user_unref         (TdUser *self);
 const char  *td_user_get_login      (const TdUser *self);
@@ -111,7 +152,8 @@ const char  *td_user_get_name       (const TdUser *self);
 const char  *td_user_get_department (const TdUser *self);
 const char  *td_user_get_title      (const TdUser *self);
 TdPresence   td_user_get_presence   (const TdUser *self);
-/* Returns a new TdUser equal to @self but with @presence. */
+TdRole       td_user_get_role       (const TdUser *self);
+/* Returns a new TdUser equal to @self (role included) but with @presence. */
 TdUser      *td_user_with_presence  (const TdUser *self, TdPresence presence);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdUser, td_user_unref)
 
@@ -145,6 +187,122 @@ gint64       td_message_get_time (const TdMessage *self);
 TdMessage   *td_message_with_seq (const TdMessage *self, gint64 seq);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdMessage, td_message_unref)
 
+/* ---- TdGroup: one group conversation (immutable, ref-counted) ----
+ * Department groups exist for every department; their members are the
+ * department's people and cannot be edited.  Ad-hoc groups are made by
+ * users; @owner is their creator ("" for department groups). */
+typedef enum {
+  TD_GROUP_DEPARTMENT,   /* "department" */
+  TD_GROUP_ADHOC,        /* "group" */
+} TdGroupKind;
+
+const char  *td_group_kind_to_string   (TdGroupKind kind);
+gboolean     td_group_kind_from_string (const char *str, TdGroupKind *out_kind);
+
+typedef struct _TdGroup TdGroup;
+#define TD_TYPE_GROUP (td_group_get_type ())
+GType        td_group_get_type    (void) G_GNUC_CONST;
+/* @members: NULL-terminated logins, copied (NULL = none). */
+TdGroup     *td_group_new         (gint64              id,
+                                   TdGroupKind         kind,
+                                   const char         *name,
+                                   const char         *owner,     /* nullable -> "" */
+                                   const char * const *members);
+TdGroup     *td_group_ref         (TdGroup *self);
+void         td_group_unref       (TdGroup *self);
+gint64       td_group_get_id      (const TdGroup *self);
+const char  *td_group_get_address (const TdGroup *self);   /* "g:<id>" */
+TdGroupKind  td_group_get_kind    (const TdGroup *self);
+const char  *td_group_get_name    (const TdGroup *self);
+const char  *td_group_get_owner   (const TdGroup *self);
+const char * const *td_group_get_members (const TdGroup *self);  /* NULL-terminated */
+guint        td_group_get_n_members (const TdGroup *self);
+gboolean     td_group_has_member  (const TdGroup *self, const char *login);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdGroup, td_group_unref)
+
+/* ---- TdReminder: one reminder or announcement as one recipient sees it ----
+ * rid:      server-wide id of the reminder (shared by all its recipients).
+ * source:   who posted it: the API key's name ("workflow") or, for an
+ *           announcement, the admin's login.
+ * state:    the recipient's outcome; until: end of a snooze (ms), else 0.
+ * read:     the recipient has seen it (announcement read counts). */
+typedef enum {
+  TD_REMINDER_KIND_REMINDER,      /* "reminder" */
+  TD_REMINDER_KIND_ANNOUNCEMENT,  /* "announcement" */
+} TdReminderKind;
+
+typedef enum {
+  TD_PRIORITY_NORMAL,   /* "normal" */
+  TD_PRIORITY_URGENT,   /* "urgent" */
+} TdPriority;
+
+typedef enum {
+  TD_REMINDER_OPEN,     /* "open" */
+  TD_REMINDER_DONE,     /* "done" */
+  TD_REMINDER_SNOOZED,  /* "snoozed" */
+} TdReminderState;
+
+/* What a recipient does with a reminder (reminder_update "action"). */
+typedef enum {
+  TD_REMINDER_ACTION_READ,     /* "read": seen; state unchanged */
+  TD_REMINDER_ACTION_DONE,     /* "done" */
+  TD_REMINDER_ACTION_SNOOZE,   /* "snooze": needs "until" */
+  TD_REMINDER_ACTION_REOPEN,   /* "reopen": back to open */
+} TdReminderAction;
+
+const char *td_reminder_kind_to_string     (TdReminderKind kind);
+gboolean    td_reminder_kind_from_string   (const char *str, TdReminderKind *out);
+const char *td_priority_to_string          (TdPriority priority);
+gboolean    td_priority_from_string        (const char *str, TdPriority *out);
+const char *td_reminder_state_to_string    (TdReminderState state);
+gboolean    td_reminder_state_from_string  (const char *str, TdReminderState *out);
+const char *td_reminder_action_to_string   (TdReminderAction action);
+gboolean    td_reminder_action_from_string (const char *str, TdReminderAction *out);
+
+typedef struct _TdReminder TdReminder;
+#define TD_TYPE_REMINDER (td_reminder_get_type ())
+GType            td_reminder_get_type     (void) G_GNUC_CONST;
+TdReminder      *td_reminder_new          (gint64          rid,
+                                           TdReminderKind  kind,
+                                           const char     *source,
+                                           const char     *title,
+                                           const char     *body,      /* nullable -> "" */
+                                           const char     *link,      /* nullable -> "" */
+                                           const char     *category,  /* nullable -> "" */
+                                           TdPriority      priority,
+                                           gint64          time_ms,
+                                           TdReminderState state,
+                                           gint64          until_ms,
+                                           gboolean        read);
+TdReminder      *td_reminder_ref          (TdReminder *self);
+void             td_reminder_unref        (TdReminder *self);
+gint64           td_reminder_get_rid      (const TdReminder *self);
+TdReminderKind   td_reminder_get_kind     (const TdReminder *self);
+const char      *td_reminder_get_source   (const TdReminder *self);
+const char      *td_reminder_get_title    (const TdReminder *self);
+const char      *td_reminder_get_body     (const TdReminder *self);
+const char      *td_reminder_get_link     (const TdReminder *self);
+const char      *td_reminder_get_category (const TdReminder *self);
+TdPriority       td_reminder_get_priority (const TdReminder *self);
+gint64           td_reminder_get_time     (const TdReminder *self);
+TdReminderState  td_reminder_get_state    (const TdReminder *self);
+gint64           td_reminder_get_until    (const TdReminder *self);
+gboolean         td_reminder_get_read     (const TdReminder *self);
+/* A copy with another recipient state. */
+TdReminder      *td_reminder_with_state   (const TdReminder *self, TdReminderState state,
+                                           gint64 until_ms, gboolean read);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdReminder, td_reminder_unref)
+
+/* ---- TdReadMark: how far one person has read one conversation ---- */
+typedef struct {
+  char   *user;   /* login */
+  gint64  mid;    /* highest message id read */
+} TdReadMark;
+
+TdReadMark *td_read_mark_new  (const char *user, gint64 mid);
+void        td_read_mark_free (TdReadMark *mark);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdReadMark, td_read_mark_free)
+
 /* ---- TdFrame: one decoded or to-be-encoded frame ---- */
 typedef enum {
   TD_FRAME_INVALID = 0,
@@ -166,6 +324,20 @@ typedef enum {
   TD_FRAME_PONG,        /* req? */
   TD_FRAME_BYE,         /* req? */
   TD_FRAME_ERROR,       /* req?, code, error message, id? */
+  /* groups, receipts, typing, reminders (docs/protocol.md section 12) */
+  TD_FRAME_READ,            /* c->s: peer, mid */
+  TD_FRAME_RECEIPT,         /* s->c: user, peer, mid */
+  TD_FRAME_TYPING,          /* c->s: to; s->c: user, to */
+  TD_FRAME_GROUP_CREATE,    /* c->s: req?, name, members */
+  TD_FRAME_GROUP_UPDATE,    /* c->s: req?, group, name?, add?, remove? */
+  TD_FRAME_GROUP_LEAVE,     /* c->s: req?, group */
+  TD_FRAME_GROUPS,          /* s->c: groups */
+  TD_FRAME_GROUP,           /* s->c: req?, group, removed */
+  TD_FRAME_REMINDERS,       /* s->c: reminders */
+  TD_FRAME_REMINDER,        /* s->c: req?, reminder */
+  TD_FRAME_REMINDER_UPDATE, /* c->s: req?, rid, action, until? */
+  TD_FRAME_ANNOUNCE,        /* c->s: req?, title, body?, link?, department?, priority? */
+  TD_FRAME_REMINDER_STATUS, /* c->s: req?, rid; s->c: req?, rid, total, read, done, unread */
   TD_FRAME_N_TYPES
 } TdFrameType;
 
@@ -224,6 +396,42 @@ TdFrame *td_frame_new_pong          (const char *req /* nullable */);
 TdFrame *td_frame_new_bye           (const char *req /* nullable */);
 TdFrame *td_frame_new_error         (const char *req /* nullable */, TdErrorCode code,
                                      const char *message, const char *id /* nullable */);
+/* history reply with the read marks of the conversation's other
+ * participants (@reads: TdReadMark*, copied; NULL or empty = none). */
+TdFrame *td_frame_new_history_result_with_reads (const char *req, const char *peer,
+                                                 GPtrArray *messages, gboolean more,
+                                                 GPtrArray *reads);
+
+TdFrame *td_frame_new_read          (const char *peer, gint64 mid);
+TdFrame *td_frame_new_receipt       (const char *user, const char *peer, gint64 mid);
+/* Client form: @user NULL.  Server form: @user = who is typing. */
+TdFrame *td_frame_new_typing        (const char *user /* nullable */, const char *to);
+/* @members: NULL-terminated logins (the creator need not be listed). */
+TdFrame *td_frame_new_group_create  (const char *req, const char *name,
+                                     const char * const *members);
+/* @name NULL = unchanged; @add / @remove NULL = none. */
+TdFrame *td_frame_new_group_update  (const char *req, const char *group,
+                                     const char *name,
+                                     const char * const *add,
+                                     const char * const *remove);
+TdFrame *td_frame_new_group_leave   (const char *req, const char *group);
+/* @groups: TdGroup*, ref'd. */
+TdFrame *td_frame_new_groups        (GPtrArray *groups);
+TdFrame *td_frame_new_group         (const char *req, TdGroup *group, gboolean removed);
+/* @reminders: TdReminder*, ref'd. */
+TdFrame *td_frame_new_reminders     (GPtrArray *reminders);
+TdFrame *td_frame_new_reminder      (const char *req, TdReminder *reminder);
+TdFrame *td_frame_new_reminder_update (const char *req, gint64 rid,
+                                       TdReminderAction action, gint64 until_ms);
+/* @department NULL = everyone. */
+TdFrame *td_frame_new_announce      (const char *req, const char *title, const char *body,
+                                     const char *link, const char *department,
+                                     TdPriority priority);
+TdFrame *td_frame_new_reminder_status_request (const char *req, gint64 rid);
+/* @unread: NULL-terminated logins of recipients who have not read it. */
+TdFrame *td_frame_new_reminder_status_result  (const char *req, gint64 rid,
+                                               guint total, guint read, guint done,
+                                               const char * const *unread);
 
 /* Accessors.  A getter for a member the frame type does not carry returns
  * NULL / 0 / FALSE; that is a programmer error only in the sense that the
@@ -258,6 +466,41 @@ TdErrorCode  td_frame_get_error_code    (const TdFrame *self);   /* error */
 const char  *td_frame_get_error_message (const TdFrame *self);   /* error */
 /* history: TRUE for a server reply (has "messages"), FALSE for a request. */
 gboolean     td_frame_is_history_result (const TdFrame *self);
+/* reminder_status: TRUE for a server reply (has "total"). */
+gboolean     td_frame_is_status_result  (const TdFrame *self);
+
+/* Accessors of the frames of section 12. */
+GPtrArray   *td_frame_get_reads         (const TdFrame *self);   /* history result: TdReadMark*, never NULL */
+gint64       td_frame_get_mid           (const TdFrame *self);   /* read, receipt */
+/* peer: also read, receipt; user: also receipt, typing (server form);
+ * to: also typing; name: group_create, group_update (NULL = unchanged). */
+const char  *td_frame_get_name          (const TdFrame *self);
+const char * const *td_frame_get_members (const TdFrame *self);  /* group_create; never NULL */
+const char  *td_frame_get_group_address (const TdFrame *self);   /* group_update, group_leave ("group") */
+const char * const *td_frame_get_add    (const TdFrame *self);   /* group_update; never NULL */
+const char * const *td_frame_get_remove (const TdFrame *self);   /* group_update; never NULL */
+GPtrArray   *td_frame_get_groups        (const TdFrame *self);   /* groups: TdGroup* */
+TdGroup     *td_frame_get_group         (const TdFrame *self);   /* group */
+gboolean     td_frame_get_removed       (const TdFrame *self);   /* group */
+GPtrArray   *td_frame_get_reminders     (const TdFrame *self);   /* reminders: TdReminder* */
+TdReminder  *td_frame_get_reminder      (const TdFrame *self);   /* reminder */
+gint64       td_frame_get_rid           (const TdFrame *self);   /* reminder_update, reminder_status */
+TdReminderAction td_frame_get_action    (const TdFrame *self);   /* reminder_update */
+gint64       td_frame_get_until         (const TdFrame *self);   /* reminder_update (0 = none) */
+const char  *td_frame_get_title         (const TdFrame *self);   /* announce */
+const char  *td_frame_get_body          (const TdFrame *self);   /* announce ("" if none) */
+const char  *td_frame_get_link          (const TdFrame *self);   /* announce ("" if none) */
+const char  *td_frame_get_department    (const TdFrame *self);   /* announce (NULL = everyone) */
+TdPriority   td_frame_get_priority      (const TdFrame *self);   /* announce */
+guint        td_frame_get_total         (const TdFrame *self);   /* reminder_status result */
+guint        td_frame_get_read_count    (const TdFrame *self);   /* reminder_status result */
+guint        td_frame_get_done_count    (const TdFrame *self);   /* reminder_status result */
+const char * const *td_frame_get_unread (const TdFrame *self);   /* reminder_status result; never NULL */
+
+/* Encodes a TdReminder / TdGroup as the JSON object frames carry (the HTTP
+ * API and tidings-cli print them too). Caller frees. */
+char        *td_reminder_to_json (const TdReminder *self);
+char        *td_group_to_json    (const TdGroup *self);
 
 /* Encodes a TdMessage as a JSON object (used by tidings-cli's output and
  * by the server's logs of frames it rejects). Caller frees. */

@@ -33,6 +33,14 @@ typedef struct {
 
 #define AUTH_HEAD "{\"type\":\"auth\",\"protocol\":1,\"device\":\"laptop-1\","
 #define USER_OBJ "{\"login\":\"alice\",\"name\":\"Alice Smith\",\"department\":\"Engineering\",\"title\":\"Developer\",\"status\":\"online\"}"
+#define GROUP_OBJ "{\"id\":\"g:12\",\"kind\":\"group\",\"name\":\"Release crew\",\"owner\":\"alice\",\"members\":[\"alice\",\"bob\",\"carol\"]}"
+#define REM_HEAD "{\"rid\":7,\"kind\":\"reminder\",\"source\":\"workflow\",\"title\":\"Approval waiting\","
+#define REM_OBJ REM_HEAD "\"body\":\"Travel request\",\"link\":\"https://flow.example.com/r/4411\",\"category\":\"approval\",\"priority\":\"urgent\",\"time\":1764147000123,\"state\":\"open\",\"read\":false}"
+/* A reminder with @m inserted among otherwise valid members. */
+#define REM_WITH(m) REM_HEAD m "\"priority\":\"normal\",\"time\":1,\"state\":\"open\",\"read\":false}"
+#define REMINDER_WITH(m) "{\"type\":\"reminder\",\"reminder\":" REM_WITH (m) "}"
+#define REM_FIELDS "\"body\":\"\",\"link\":\"\",\"category\":\"\","
+#define STATUS_HEAD "{\"type\":\"reminder_status\",\"rid\":7,"
 #define MSG_OBJ "{\"mid\":17,\"seq\":4,\"id\":\"c-01\",\"from\":\"alice\",\"to\":\"bob\",\"text\":\"hi\",\"time\":1764147000123}"
 
 static const DecodeCase decode_cases[] = {
@@ -268,6 +276,216 @@ static const DecodeCase decode_cases[] = {
   FAIL_REQ ("req/invalid-req", "{\"type\":\"send\",\"req\":\"bad req!\",\"id\":\"c\",\"to\":\"bob\"}", BAD_FIELD, NULL),
   FAIL_REQ ("req/nul-in-req", "{\"type\":\"ping\",\"req\":\"r\\u0000x\"}", BAD_FIELD, NULL),
   FAIL_REQ ("req/req-not-string", "{\"type\":\"ping\",\"req\":[\"r\"]}", BAD_FIELD, NULL),
+
+  /* user role (3.1) */
+  PASS ("role/directory-roles", "{\"type\":\"directory\",\"departments\":[],\"users\":[{\"login\":\"a\",\"name\":\"A\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"admin\"},{\"login\":\"b\",\"name\":\"B\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"bot\"},{\"login\":\"c\",\"name\":\"C\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"wizard\"},{\"login\":\"d\",\"name\":\"D\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":null}],\"complete\":true}", TD_FRAME_DIRECTORY),
+  FAIL_MSG ("role/number", "{\"type\":\"directory\",\"departments\":[],\"users\":[{\"login\":\"a\",\"name\":\"A\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":1}],\"complete\":true}", BAD_FIELD, "member \"users[0].role\""),
+
+  /* peers: send, history and message "to" take a group address (12.1) */
+  PASS ("peer/send-group", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:12\",\"text\":\"hi\"}", TD_FRAME_SEND),
+  PASS ("peer/send-group-max", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:9007199254740992\",\"text\":\"hi\"}", TD_FRAME_SEND),
+  PASS ("peer/history-group", "{\"type\":\"history\",\"peer\":\"g:1\"}", TD_FRAME_HISTORY),
+  PASS ("peer/message-to-group", "{\"type\":\"message\",\"message\":{\"mid\":1,\"id\":\"c\",\"from\":\"a\",\"to\":\"g:3\",\"text\":\"x\",\"time\":0}}", TD_FRAME_MESSAGE),
+  FAIL_MSG ("peer/g-0", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:0\",\"text\":\"hi\"}", BAD_FIELD, "member \"to\" is not a valid group address"),
+  FAIL ("peer/g-01", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:01\",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/g-x", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:x\",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/g-empty", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:\",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/g-negative", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:-1\",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/g-above-2^53", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:9007199254740993\",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/g-huge", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:99999999999999999999999\",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/g-upper", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"G:12\",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/g-space", "{\"type\":\"send\",\"id\":\"c\",\"to\":\"g:12 \",\"text\":\"hi\"}", BAD_FIELD),
+  FAIL ("peer/history-g-0", "{\"type\":\"history\",\"peer\":\"g:0\"}", BAD_FIELD),
+  FAIL_MSG ("peer/message-to-bad-group", "{\"type\":\"message\",\"message\":{\"mid\":1,\"id\":\"c\",\"from\":\"a\",\"to\":\"g:01\",\"text\":\"x\",\"time\":0}}", BAD_FIELD, "member \"message.to\""),
+  FAIL ("peer/message-from-group", "{\"type\":\"message\",\"message\":{\"mid\":1,\"id\":\"c\",\"from\":\"g:1\",\"to\":\"b\",\"text\":\"x\",\"time\":0}}", BAD_FIELD),
+
+  /* history reply reads (12.4) */
+  PASS ("history-result/reads", "{\"type\":\"history\",\"peer\":\"g:4\",\"messages\":[],\"more\":false,\"reads\":[{\"user\":\"bob\",\"mid\":41},{\"user\":\"carol\",\"mid\":3}]}", TD_FRAME_HISTORY),
+  PASS ("history-result/reads-null", "{\"type\":\"history\",\"peer\":\"bob\",\"messages\":[],\"more\":false,\"reads\":null}", TD_FRAME_HISTORY),
+  FAIL ("history-result/reads-object", "{\"type\":\"history\",\"peer\":\"bob\",\"messages\":[],\"more\":false,\"reads\":{}}", BAD_FIELD),
+  FAIL_MSG ("history-result/reads-bad-user", "{\"type\":\"history\",\"peer\":\"bob\",\"messages\":[],\"more\":false,\"reads\":[{\"user\":\"Bob\",\"mid\":1}]}", BAD_FIELD, "member \"reads[0].user\""),
+  FAIL_MSG ("history-result/reads-mid-missing", "{\"type\":\"history\",\"peer\":\"bob\",\"messages\":[],\"more\":false,\"reads\":[{\"user\":\"bob\"}]}", MISSING_FIELD, "member \"reads[0].mid\""),
+  FAIL ("history-result/reads-mid-0", "{\"type\":\"history\",\"peer\":\"bob\",\"messages\":[],\"more\":false,\"reads\":[{\"user\":\"bob\",\"mid\":0}]}", BAD_FIELD),
+  FAIL_MSG ("history-result/reads-not-object", "{\"type\":\"history\",\"peer\":\"bob\",\"messages\":[],\"more\":false,\"reads\":[\"bob\"]}", BAD_FIELD, "member \"reads[0]\" must be an object"),
+
+  /* read */
+  PASS ("read/login", "{\"type\":\"read\",\"peer\":\"bob\",\"mid\":41}", TD_FRAME_READ),
+  PASS ("read/group", "{\"type\":\"read\",\"peer\":\"g:12\",\"mid\":1}", TD_FRAME_READ),
+  FAIL_MSG ("read/peer-missing", "{\"type\":\"read\",\"mid\":1}", MISSING_FIELD, "member \"peer\" is missing"),
+  FAIL_MSG ("read/mid-missing", "{\"type\":\"read\",\"peer\":\"bob\"}", MISSING_FIELD, "member \"mid\" is missing"),
+  FAIL ("read/mid-0", "{\"type\":\"read\",\"peer\":\"bob\",\"mid\":0}", BAD_FIELD),
+  FAIL ("read/mid-string", "{\"type\":\"read\",\"peer\":\"bob\",\"mid\":\"5\"}", BAD_FIELD),
+  FAIL ("read/mid-double", "{\"type\":\"read\",\"peer\":\"bob\",\"mid\":5.0}", BAD_FIELD),
+  FAIL ("read/peer-bad-login", "{\"type\":\"read\",\"peer\":\"Bob\",\"mid\":5}", BAD_FIELD),
+  FAIL ("read/peer-g-01", "{\"type\":\"read\",\"peer\":\"g:01\",\"mid\":5}", BAD_FIELD),
+  FAIL ("read/peer-number", "{\"type\":\"read\",\"peer\":12,\"mid\":5}", BAD_FIELD),
+
+  /* receipt */
+  PASS ("receipt/valid", "{\"type\":\"receipt\",\"user\":\"bob\",\"peer\":\"alice\",\"mid\":41}", TD_FRAME_RECEIPT),
+  PASS ("receipt/group", "{\"type\":\"receipt\",\"user\":\"bob\",\"peer\":\"g:12\",\"mid\":41}", TD_FRAME_RECEIPT),
+  FAIL ("receipt/user-missing", "{\"type\":\"receipt\",\"peer\":\"alice\",\"mid\":41}", MISSING_FIELD),
+  FAIL ("receipt/user-group", "{\"type\":\"receipt\",\"user\":\"g:1\",\"peer\":\"alice\",\"mid\":41}", BAD_FIELD),
+  FAIL ("receipt/peer-missing", "{\"type\":\"receipt\",\"user\":\"bob\",\"mid\":41}", MISSING_FIELD),
+  FAIL ("receipt/peer-g-x", "{\"type\":\"receipt\",\"user\":\"bob\",\"peer\":\"g:x\",\"mid\":41}", BAD_FIELD),
+  FAIL ("receipt/mid-missing", "{\"type\":\"receipt\",\"user\":\"bob\",\"peer\":\"alice\"}", MISSING_FIELD),
+  FAIL ("receipt/mid-negative", "{\"type\":\"receipt\",\"user\":\"bob\",\"peer\":\"alice\",\"mid\":-1}", BAD_FIELD),
+
+  /* typing */
+  PASS ("typing/client", "{\"type\":\"typing\",\"to\":\"bob\"}", TD_FRAME_TYPING),
+  PASS ("typing/client-group", "{\"type\":\"typing\",\"to\":\"g:7\"}", TD_FRAME_TYPING),
+  PASS ("typing/server", "{\"type\":\"typing\",\"user\":\"alice\",\"to\":\"g:7\"}", TD_FRAME_TYPING),
+  FAIL ("typing/to-missing", "{\"type\":\"typing\",\"user\":\"alice\"}", MISSING_FIELD),
+  FAIL ("typing/to-g-0", "{\"type\":\"typing\",\"to\":\"g:0\"}", BAD_FIELD),
+  FAIL ("typing/to-array", "{\"type\":\"typing\",\"to\":[\"bob\"]}", BAD_FIELD),
+  FAIL_MSG ("typing/user-bad", "{\"type\":\"typing\",\"user\":\"Alice\",\"to\":\"bob\"}", BAD_FIELD, "member \"user\""),
+  FAIL ("typing/user-number", "{\"type\":\"typing\",\"user\":1,\"to\":\"bob\"}", BAD_FIELD),
+
+  /* group_create */
+  PASS ("group-create/valid", "{\"type\":\"group_create\",\"req\":\"g1\",\"name\":\"Release crew\",\"members\":[\"bob\",\"carol\"]}", TD_FRAME_GROUP_CREATE),
+  PASS ("group-create/no-members", "{\"type\":\"group_create\",\"name\":\"Just me\",\"members\":[]}", TD_FRAME_GROUP_CREATE),
+  FAIL ("group-create/name-missing", "{\"type\":\"group_create\",\"members\":[]}", MISSING_FIELD),
+  FAIL_MSG ("group-create/name-empty", "{\"type\":\"group_create\",\"name\":\"\",\"members\":[]}", BAD_FIELD, "member \"name\" must not be empty"),
+  FAIL ("group-create/name-number", "{\"type\":\"group_create\",\"name\":5,\"members\":[]}", BAD_FIELD),
+  FAIL ("group-create/members-missing", "{\"type\":\"group_create\",\"name\":\"x\"}", MISSING_FIELD),
+  FAIL ("group-create/members-string", "{\"type\":\"group_create\",\"name\":\"x\",\"members\":\"bob\"}", BAD_FIELD),
+  FAIL_MSG ("group-create/member-bad", "{\"type\":\"group_create\",\"name\":\"x\",\"members\":[\"bob\",\"Carol\"]}", BAD_FIELD, "member \"members[1]\""),
+  FAIL_MSG ("group-create/member-number", "{\"type\":\"group_create\",\"name\":\"x\",\"members\":[\"bob\",7]}", BAD_FIELD, "member \"members[1]\" must be a string"),
+  FAIL ("group-create/member-group", "{\"type\":\"group_create\",\"name\":\"x\",\"members\":[\"g:1\"]}", BAD_FIELD),
+  FAIL ("group-create/member-null", "{\"type\":\"group_create\",\"name\":\"x\",\"members\":[null]}", BAD_FIELD),
+  FAIL_REQ ("group-create/req-on-failure", "{\"type\":\"group_create\",\"req\":\"g9\",\"name\":\"x\",\"members\":[\"-x\"]}", BAD_FIELD, "g9"),
+
+  /* group_update */
+  PASS ("group-update/all", "{\"type\":\"group_update\",\"req\":\"u1\",\"group\":\"g:12\",\"name\":\"New name\",\"add\":[\"dave\"],\"remove\":[\"bob\",\"carol\"]}", TD_FRAME_GROUP_UPDATE),
+  PASS ("group-update/rename-only", "{\"type\":\"group_update\",\"group\":\"g:12\",\"name\":\"N\"}", TD_FRAME_GROUP_UPDATE),
+  PASS ("group-update/nothing", "{\"type\":\"group_update\",\"group\":\"g:12\",\"add\":null,\"remove\":[]}", TD_FRAME_GROUP_UPDATE),
+  FAIL ("group-update/group-missing", "{\"type\":\"group_update\",\"name\":\"N\"}", MISSING_FIELD),
+  FAIL_MSG ("group-update/group-login", "{\"type\":\"group_update\",\"group\":\"bob\",\"name\":\"N\"}", BAD_FIELD, "member \"group\" is not a valid group address"),
+  FAIL ("group-update/group-g-0", "{\"type\":\"group_update\",\"group\":\"g:0\"}", BAD_FIELD),
+  FAIL ("group-update/group-g-01", "{\"type\":\"group_update\",\"group\":\"g:01\"}", BAD_FIELD),
+  FAIL ("group-update/group-g-x", "{\"type\":\"group_update\",\"group\":\"g:x\"}", BAD_FIELD),
+  FAIL ("group-update/group-g-big", "{\"type\":\"group_update\",\"group\":\"g:9007199254740993\"}", BAD_FIELD),
+  FAIL ("group-update/group-number", "{\"type\":\"group_update\",\"group\":12}", BAD_FIELD),
+  FAIL ("group-update/name-empty", "{\"type\":\"group_update\",\"group\":\"g:12\",\"name\":\"\"}", BAD_FIELD),
+  FAIL ("group-update/add-string", "{\"type\":\"group_update\",\"group\":\"g:12\",\"add\":\"bob\"}", BAD_FIELD),
+  FAIL_MSG ("group-update/add-bad", "{\"type\":\"group_update\",\"group\":\"g:12\",\"add\":[\"bob smith\"]}", BAD_FIELD, "member \"add[0]\""),
+  FAIL_MSG ("group-update/remove-bad", "{\"type\":\"group_update\",\"group\":\"g:12\",\"remove\":[\"ok\",\"\"]}", BAD_FIELD, "member \"remove[1]\""),
+
+  /* group_leave */
+  PASS ("group-leave/valid", "{\"type\":\"group_leave\",\"req\":\"l1\",\"group\":\"g:12\"}", TD_FRAME_GROUP_LEAVE),
+  FAIL ("group-leave/group-missing", "{\"type\":\"group_leave\"}", MISSING_FIELD),
+  FAIL ("group-leave/group-login", "{\"type\":\"group_leave\",\"group\":\"alice\"}", BAD_FIELD),
+  FAIL ("group-leave/group-g-0", "{\"type\":\"group_leave\",\"group\":\"g:0\"}", BAD_FIELD),
+
+  /* groups, group */
+  PASS ("groups/valid", "{\"type\":\"groups\",\"groups\":[" GROUP_OBJ ",{\"id\":\"g:1\",\"kind\":\"department\",\"name\":\"Sales\",\"owner\":\"\",\"members\":[]}]}", TD_FRAME_GROUPS),
+  PASS ("groups/empty", "{\"type\":\"groups\",\"groups\":[]}", TD_FRAME_GROUPS),
+  FAIL ("groups/missing", "{\"type\":\"groups\"}", MISSING_FIELD),
+  FAIL ("groups/object", "{\"type\":\"groups\",\"groups\":{}}", BAD_FIELD),
+  FAIL_MSG ("groups/entry-string", "{\"type\":\"groups\",\"groups\":[\"g:1\"]}", BAD_FIELD, "member \"groups[0]\" must be an object"),
+  FAIL_MSG ("groups/id-missing", "{\"type\":\"groups\",\"groups\":[{\"kind\":\"group\",\"name\":\"N\",\"owner\":\"a\",\"members\":[]}]}", MISSING_FIELD, "member \"groups[0].id\" is missing"),
+  FAIL_MSG ("groups/id-login", "{\"type\":\"groups\",\"groups\":[{\"id\":\"bob\",\"kind\":\"group\",\"name\":\"N\",\"owner\":\"a\",\"members\":[]}]}", BAD_FIELD, "member \"groups[0].id\""),
+  FAIL ("groups/id-number", "{\"type\":\"groups\",\"groups\":[{\"id\":12,\"kind\":\"group\",\"name\":\"N\",\"owner\":\"a\",\"members\":[]}]}", BAD_FIELD),
+  FAIL_MSG ("groups/kind-bad", "{\"type\":\"groups\",\"groups\":[{\"id\":\"g:1\",\"kind\":\"club\",\"name\":\"N\",\"owner\":\"a\",\"members\":[]}]}", BAD_FIELD, "member \"groups[0].kind\""),
+  FAIL ("groups/kind-missing", "{\"type\":\"groups\",\"groups\":[{\"id\":\"g:1\",\"name\":\"N\",\"owner\":\"a\",\"members\":[]}]}", MISSING_FIELD),
+  FAIL ("groups/name-empty", "{\"type\":\"groups\",\"groups\":[{\"id\":\"g:1\",\"kind\":\"group\",\"name\":\"\",\"owner\":\"a\",\"members\":[]}]}", BAD_FIELD),
+  FAIL ("groups/owner-missing", "{\"type\":\"groups\",\"groups\":[{\"id\":\"g:1\",\"kind\":\"group\",\"name\":\"N\",\"members\":[]}]}", MISSING_FIELD),
+  FAIL_MSG ("groups/owner-bad", "{\"type\":\"groups\",\"groups\":[{\"id\":\"g:1\",\"kind\":\"group\",\"name\":\"N\",\"owner\":\"A\",\"members\":[]}]}", BAD_FIELD, "member \"groups[0].owner\""),
+  FAIL ("groups/members-missing", "{\"type\":\"groups\",\"groups\":[{\"id\":\"g:1\",\"kind\":\"group\",\"name\":\"N\",\"owner\":\"a\"}]}", MISSING_FIELD),
+  FAIL_MSG ("groups/member-bad", "{\"type\":\"groups\",\"groups\":[" GROUP_OBJ ",{\"id\":\"g:1\",\"kind\":\"group\",\"name\":\"N\",\"owner\":\"a\",\"members\":[\"a\",\"b c\"]}]}", BAD_FIELD, "member \"groups[1].members[1]\""),
+  PASS ("group/valid", "{\"type\":\"group\",\"req\":\"g1\",\"group\":" GROUP_OBJ ",\"removed\":false}", TD_FRAME_GROUP),
+  PASS ("group/removed", "{\"type\":\"group\",\"group\":" GROUP_OBJ ",\"removed\":true}", TD_FRAME_GROUP),
+  FAIL ("group/group-missing", "{\"type\":\"group\",\"removed\":false}", MISSING_FIELD),
+  FAIL ("group/group-address", "{\"type\":\"group\",\"group\":\"g:12\",\"removed\":false}", BAD_FIELD),
+  FAIL_MSG ("group/removed-missing", "{\"type\":\"group\",\"group\":" GROUP_OBJ "}", MISSING_FIELD, "member \"removed\" is missing"),
+  FAIL ("group/removed-number", "{\"type\":\"group\",\"group\":" GROUP_OBJ ",\"removed\":0}", BAD_FIELD),
+
+  /* reminders, reminder */
+  PASS ("reminders/valid", "{\"type\":\"reminders\",\"reminders\":[" REM_OBJ "," REM_WITH (REM_FIELDS) "]}", TD_FRAME_REMINDERS),
+  PASS ("reminders/empty", "{\"type\":\"reminders\",\"reminders\":[]}", TD_FRAME_REMINDERS),
+  FAIL ("reminders/missing", "{\"type\":\"reminders\"}", MISSING_FIELD),
+  FAIL_MSG ("reminders/entry-bad", "{\"type\":\"reminders\",\"reminders\":[" REM_OBJ "," REM_WITH ("\"body\":\"\",\"link\":\"ftp://x\",\"category\":\"\",") "]}", BAD_FIELD, "member \"reminders[1].link\""),
+  PASS ("reminder/valid", "{\"type\":\"reminder\",\"req\":\"u1\",\"reminder\":" REM_OBJ "}", TD_FRAME_REMINDER),
+  PASS ("reminder/snoozed", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":1,\"state\":\"snoozed\",\"until\":1764150000000,\"read\":true}}", TD_FRAME_REMINDER),
+  PASS ("reminder/snoozed-no-until", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":1,\"state\":\"snoozed\",\"read\":true}}", TD_FRAME_REMINDER),
+  PASS ("reminder/announcement", "{\"type\":\"reminder\",\"reminder\":{\"rid\":1,\"kind\":\"announcement\",\"source\":\"admin\",\"title\":\"Office closed\",\"body\":\"\",\"link\":\"http://intranet\",\"category\":\"it.ops-1_a\",\"priority\":\"normal\",\"time\":0,\"state\":\"done\",\"read\":true}}", TD_FRAME_REMINDER),
+  FAIL ("reminder/missing", "{\"type\":\"reminder\"}", MISSING_FIELD),
+  FAIL ("reminder/array", "{\"type\":\"reminder\",\"reminder\":[]}", BAD_FIELD),
+  FAIL_MSG ("reminder/rid-missing", "{\"type\":\"reminder\",\"reminder\":{\"kind\":\"reminder\"}}", MISSING_FIELD, "member \"reminder.rid\" is missing"),
+  FAIL ("reminder/rid-0", "{\"type\":\"reminder\",\"reminder\":{\"rid\":0}}", BAD_FIELD),
+  FAIL_MSG ("reminder/kind-bad", "{\"type\":\"reminder\",\"reminder\":{\"rid\":1,\"kind\":\"memo\"}}", BAD_FIELD, "member \"reminder.kind\""),
+  FAIL ("reminder/source-missing", "{\"type\":\"reminder\",\"reminder\":{\"rid\":1,\"kind\":\"reminder\",\"title\":\"t\"}}", MISSING_FIELD),
+  FAIL ("reminder/source-empty", "{\"type\":\"reminder\",\"reminder\":{\"rid\":1,\"kind\":\"reminder\",\"source\":\"\",\"title\":\"t\"}}", BAD_FIELD),
+  FAIL_MSG ("reminder/title-missing", "{\"type\":\"reminder\",\"reminder\":{\"rid\":1,\"kind\":\"reminder\",\"source\":\"s\"}}", MISSING_FIELD, "member \"reminder.title\" is missing"),
+  FAIL ("reminder/title-empty", "{\"type\":\"reminder\",\"reminder\":{\"rid\":1,\"kind\":\"reminder\",\"source\":\"s\",\"title\":\"\"}}", BAD_FIELD),
+  FAIL ("reminder/title-blank", "{\"type\":\"reminder\",\"reminder\":{\"rid\":1,\"kind\":\"reminder\",\"source\":\"s\",\"title\":\" \\u3000\"}}", BAD_FIELD),
+  FAIL ("reminder/body-missing", REMINDER_WITH ("\"link\":\"\",\"category\":\"\","), MISSING_FIELD),
+  FAIL ("reminder/body-blank", REMINDER_WITH ("\"body\":\"  \",\"link\":\"\",\"category\":\"\","), BAD_FIELD),
+  FAIL ("reminder/link-missing", REMINDER_WITH ("\"body\":\"\",\"category\":\"\","), MISSING_FIELD),
+  FAIL_MSG ("reminder/link-javascript", REMINDER_WITH ("\"body\":\"\",\"link\":\"javascript:alert(1)\",\"category\":\"\","), BAD_FIELD, "http:// or https://"),
+  FAIL ("reminder/link-space", REMINDER_WITH ("\"body\":\"\",\"link\":\"https://a.example/x y\",\"category\":\"\","), BAD_FIELD),
+  FAIL ("reminder/link-no-host", REMINDER_WITH ("\"body\":\"\",\"link\":\"https:///x\",\"category\":\"\","), BAD_FIELD),
+  FAIL ("reminder/category-missing", REMINDER_WITH ("\"body\":\"\",\"link\":\"\","), MISSING_FIELD),
+  FAIL_MSG ("reminder/category-upper", REMINDER_WITH ("\"body\":\"\",\"link\":\"\",\"category\":\"Approval\","), BAD_FIELD, "member \"reminder.category\""),
+  FAIL ("reminder/category-space", REMINDER_WITH ("\"body\":\"\",\"link\":\"\",\"category\":\"a b\","), BAD_FIELD),
+  FAIL ("reminder/category-65", REMINDER_WITH ("\"body\":\"\",\"link\":\"\",\"category\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","), BAD_FIELD),
+  FAIL ("reminder/priority-bad", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"high\",\"time\":1,\"state\":\"open\",\"read\":false}}", BAD_FIELD),
+  FAIL ("reminder/priority-missing", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"time\":1,\"state\":\"open\",\"read\":false}}", MISSING_FIELD),
+  FAIL ("reminder/time-missing", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"state\":\"open\",\"read\":false}}", MISSING_FIELD),
+  FAIL ("reminder/time-negative", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":-1,\"state\":\"open\",\"read\":false}}", BAD_FIELD),
+  FAIL_MSG ("reminder/state-bad", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":1,\"state\":\"closed\",\"read\":false}}", BAD_FIELD, "member \"reminder.state\""),
+  FAIL_MSG ("reminder/until-not-snoozed", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":1,\"state\":\"open\",\"until\":5,\"read\":false}}", BAD_FIELD, "member \"reminder.until\""),
+  FAIL ("reminder/until-string", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":1,\"state\":\"snoozed\",\"until\":\"5\",\"read\":false}}", BAD_FIELD),
+  FAIL ("reminder/read-missing", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":1,\"state\":\"open\"}}", MISSING_FIELD),
+  FAIL ("reminder/read-string", "{\"type\":\"reminder\",\"reminder\":" REM_HEAD REM_FIELDS "\"priority\":\"normal\",\"time\":1,\"state\":\"open\",\"read\":\"no\"}}", BAD_FIELD),
+
+  /* reminder_update */
+  PASS ("reminder-update/read", "{\"type\":\"reminder_update\",\"req\":\"u1\",\"rid\":7,\"action\":\"read\"}", TD_FRAME_REMINDER_UPDATE),
+  PASS ("reminder-update/done", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"done\"}", TD_FRAME_REMINDER_UPDATE),
+  PASS ("reminder-update/reopen", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"reopen\",\"until\":null}", TD_FRAME_REMINDER_UPDATE),
+  PASS ("reminder-update/snooze", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"snooze\",\"until\":1764150000000}", TD_FRAME_REMINDER_UPDATE),
+  FAIL_MSG ("reminder-update/snooze-without-until", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"snooze\"}", MISSING_FIELD, "member \"until\" is missing"),
+  FAIL ("reminder-update/snooze-until-0", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"snooze\",\"until\":0}", BAD_FIELD),
+  FAIL ("reminder-update/snooze-until-string", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"snooze\",\"until\":\"soon\"}", BAD_FIELD),
+  FAIL_MSG ("reminder-update/done-with-until", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"done\",\"until\":5}", BAD_FIELD, "member \"until\" is only allowed with action \"snooze\""),
+  FAIL ("reminder-update/read-with-until", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"read\",\"until\":5}", BAD_FIELD),
+  FAIL ("reminder-update/rid-missing", "{\"type\":\"reminder_update\",\"action\":\"done\"}", MISSING_FIELD),
+  FAIL ("reminder-update/rid-0", "{\"type\":\"reminder_update\",\"rid\":0,\"action\":\"done\"}", BAD_FIELD),
+  FAIL ("reminder-update/rid-string", "{\"type\":\"reminder_update\",\"rid\":\"7\",\"action\":\"done\"}", BAD_FIELD),
+  FAIL ("reminder-update/action-missing", "{\"type\":\"reminder_update\",\"rid\":7}", MISSING_FIELD),
+  FAIL_MSG ("reminder-update/action-bad", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"Done\"}", BAD_FIELD, "member \"action\""),
+  FAIL ("reminder-update/action-number", "{\"type\":\"reminder_update\",\"rid\":7,\"action\":1}", BAD_FIELD),
+
+  /* announce */
+  PASS ("announce/full", "{\"type\":\"announce\",\"req\":\"n1\",\"title\":\"Office closed\",\"body\":\"Friday\",\"link\":\"https://intranet.example.com/x\",\"department\":\"Sales\",\"priority\":\"urgent\"}", TD_FRAME_ANNOUNCE),
+  PASS ("announce/title-only", "{\"type\":\"announce\",\"title\":\"Hi all\"}", TD_FRAME_ANNOUNCE),
+  PASS ("announce/empty-optionals", "{\"type\":\"announce\",\"title\":\"Hi\",\"body\":\"\",\"link\":\"\",\"department\":null,\"priority\":null}", TD_FRAME_ANNOUNCE),
+  FAIL_MSG ("announce/title-missing", "{\"type\":\"announce\",\"body\":\"b\"}", MISSING_FIELD, "member \"title\" is missing"),
+  FAIL ("announce/title-empty", "{\"type\":\"announce\",\"title\":\"\"}", BAD_FIELD),
+  FAIL ("announce/title-blank", "{\"type\":\"announce\",\"title\":\"\\n \"}", BAD_FIELD),
+  FAIL ("announce/title-number", "{\"type\":\"announce\",\"title\":1}", BAD_FIELD),
+  FAIL ("announce/body-number", "{\"type\":\"announce\",\"title\":\"t\",\"body\":1}", BAD_FIELD),
+  FAIL ("announce/body-blank", "{\"type\":\"announce\",\"title\":\"t\",\"body\":\"\\t\"}", BAD_FIELD),
+  FAIL_MSG ("announce/link-ftp", "{\"type\":\"announce\",\"title\":\"t\",\"link\":\"ftp://files.example.com/\"}", BAD_FIELD, "member \"link\""),
+  FAIL ("announce/link-relative", "{\"type\":\"announce\",\"title\":\"t\",\"link\":\"/r/4411\"}", BAD_FIELD),
+  FAIL ("announce/link-newline", "{\"type\":\"announce\",\"title\":\"t\",\"link\":\"https://a.example/\\nx\"}", BAD_FIELD),
+  FAIL ("announce/department-empty", "{\"type\":\"announce\",\"title\":\"t\",\"department\":\"\"}", BAD_FIELD),
+  FAIL ("announce/department-array", "{\"type\":\"announce\",\"title\":\"t\",\"department\":[\"Sales\"]}", BAD_FIELD),
+  FAIL_MSG ("announce/priority-bad", "{\"type\":\"announce\",\"title\":\"t\",\"priority\":\"low\"}", BAD_FIELD, "member \"priority\""),
+  FAIL ("announce/priority-bool", "{\"type\":\"announce\",\"title\":\"t\",\"priority\":true}", BAD_FIELD),
+
+  /* reminder_status */
+  PASS ("reminder-status/request", "{\"type\":\"reminder_status\",\"req\":\"s1\",\"rid\":7}", TD_FRAME_REMINDER_STATUS),
+  PASS ("reminder-status/result", STATUS_HEAD "\"total\":3,\"read\":2,\"done\":1,\"unread\":[\"carol\"]}", TD_FRAME_REMINDER_STATUS),
+  PASS ("reminder-status/result-none-unread", STATUS_HEAD "\"total\":0,\"read\":0,\"done\":0,\"unread\":[]}", TD_FRAME_REMINDER_STATUS),
+  FAIL ("reminder-status/rid-missing", "{\"type\":\"reminder_status\"}", MISSING_FIELD),
+  FAIL ("reminder-status/rid-0", "{\"type\":\"reminder_status\",\"rid\":0}", BAD_FIELD),
+  FAIL ("reminder-status/rid-string", "{\"type\":\"reminder_status\",\"rid\":\"7\"}", BAD_FIELD),
+  FAIL_MSG ("reminder-status/read-missing", STATUS_HEAD "\"total\":3,\"done\":1,\"unread\":[]}", MISSING_FIELD, "member \"read\" is missing"),
+  FAIL ("reminder-status/done-missing", STATUS_HEAD "\"total\":3,\"read\":1,\"unread\":[]}", MISSING_FIELD),
+  FAIL ("reminder-status/unread-missing", STATUS_HEAD "\"total\":3,\"read\":1,\"done\":1}", MISSING_FIELD),
+  FAIL ("reminder-status/total-negative", STATUS_HEAD "\"total\":-3,\"read\":1,\"done\":1,\"unread\":[]}", BAD_FIELD),
+  FAIL ("reminder-status/total-too-big", STATUS_HEAD "\"total\":4294967296,\"read\":1,\"done\":1,\"unread\":[]}", BAD_FIELD),
+  FAIL_MSG ("reminder-status/unread-bad", STATUS_HEAD "\"total\":3,\"read\":1,\"done\":1,\"unread\":[\"bob\",\"Carol\"]}", BAD_FIELD, "member \"unread[1]\""),
   FAIL_REQ ("req/version", "{\"type\":\"auth\",\"req\":\"a\",\"protocol\":9}", UNSUPPORTED_VERSION, "a"),
 };
 
@@ -709,6 +927,23 @@ sample_message (gint64 mid, gint64 seq)
                          G_GINT64_CONSTANT (1764147000123));
 }
 
+static TdGroup *
+sample_group (void)
+{
+  const char * const members[] = { "carol", "alice", "bob", NULL };
+
+  return td_group_new (12, TD_GROUP_ADHOC, "Release crew", "alice", members);
+}
+
+static TdReminder *
+sample_reminder (void)
+{
+  return td_reminder_new (7, TD_REMINDER_KIND_REMINDER, "workflow", "Approval waiting",
+                          "Travel request #4411 from Bob \"urgent\"", "https://flow.example.com/r/4411?a=1&b=2",
+                          "approval", TD_PRIORITY_URGENT, G_GINT64_CONSTANT (1764147000123),
+                          TD_REMINDER_OPEN, 0, FALSE);
+}
+
 static TdFrame *
 golden_frame (const char *name)
 {
@@ -778,6 +1013,116 @@ golden_frame (const char *name)
     return td_frame_new_bye (NULL);
   if (g_str_equal (name, "error"))
     return td_frame_new_error ("r1", TD_ERR_UNKNOWN_RECIPIENT, "no user \"zed\"", "c-01");
+  if (g_str_equal (name, "error-not-found"))
+    return td_frame_new_error ("u1", TD_ERR_NOT_FOUND, "no group \"g:99\"", NULL);
+  if (g_str_equal (name, "directory-roles"))
+    {
+      g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
+
+      g_ptr_array_add (users, td_user_new_full ("alice", "Alice Smith", "Engineering", "Developer", TD_PRESENCE_ONLINE, TD_ROLE_ADMIN));
+      g_ptr_array_add (users, td_user_new_full ("bob", "Bob Jones", "Engineering", NULL, TD_PRESENCE_AWAY, TD_ROLE_USER));
+      g_ptr_array_add (users, td_user_new_full ("deploy-bot", "Deploy Bot", "Engineering", "", TD_PRESENCE_OFFLINE, TD_ROLE_BOT));
+      return td_frame_new_directory (NULL, users, FALSE);
+    }
+  if (g_str_equal (name, "message-group"))
+    {
+      g_autoptr(TdMessage) message = td_message_new (41, 6, "c-02", "alice", "g:12", "ship it", G_GINT64_CONSTANT (1764147000999));
+
+      return td_frame_new_message (message);
+    }
+  if (g_str_equal (name, "history-reads"))
+    {
+      g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) td_message_unref);
+      g_autoptr(GPtrArray) reads = g_ptr_array_new_with_free_func ((GDestroyNotify) td_read_mark_free);
+
+      g_ptr_array_add (messages, td_message_new (40, 0, "m-7", "bob", "g:12", "are you there?", G_GINT64_CONSTANT (1764146990000)));
+      g_ptr_array_add (messages, td_message_new (41, 0, "c-02", "alice", "g:12", "ship it", G_GINT64_CONSTANT (1764147000999)));
+      g_ptr_array_add (reads, td_read_mark_new ("bob", 41));
+      g_ptr_array_add (reads, td_read_mark_new ("carol", 40));
+      return td_frame_new_history_result_with_reads ("h2", "g:12", messages, FALSE, reads);
+    }
+  if (g_str_equal (name, "read"))
+    return td_frame_new_read ("g:12", 41);
+  if (g_str_equal (name, "receipt"))
+    return td_frame_new_receipt ("bob", "alice", 41);
+  if (g_str_equal (name, "typing"))
+    return td_frame_new_typing (NULL, "bob");
+  if (g_str_equal (name, "typing-server"))
+    return td_frame_new_typing ("alice", "g:12");
+  if (g_str_equal (name, "group-create"))
+    {
+      const char * const members[] = { "bob", "carol", NULL };
+
+      return td_frame_new_group_create ("g1", "Release crew", members);
+    }
+  if (g_str_equal (name, "group-update"))
+    {
+      const char * const add[] = { "dave", "wang.fang", NULL };
+      const char * const remove[] = { "carol", NULL };
+
+      return td_frame_new_group_update ("u1", "g:12", "Release crew \"2\"", add, remove);
+    }
+  if (g_str_equal (name, "group-update-add"))
+    {
+      const char * const add[] = { "dave", NULL };
+
+      return td_frame_new_group_update (NULL, "g:12", NULL, add, NULL);
+    }
+  if (g_str_equal (name, "group-leave"))
+    return td_frame_new_group_leave ("l1", "g:12");
+  if (g_str_equal (name, "groups"))
+    {
+      g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) td_group_unref);
+
+      g_ptr_array_add (groups, sample_group ());
+      g_ptr_array_add (groups, td_group_new (1, TD_GROUP_DEPARTMENT, "财务部", NULL, (const char * const[]) { "wang.fang", NULL }));
+      return td_frame_new_groups (groups);
+    }
+  if (g_str_equal (name, "group"))
+    {
+      g_autoptr(TdGroup) group = sample_group ();
+
+      return td_frame_new_group ("g1", group, FALSE);
+    }
+  if (g_str_equal (name, "group-removed"))
+    {
+      g_autoptr(TdGroup) group = sample_group ();
+
+      return td_frame_new_group (NULL, group, TRUE);
+    }
+  if (g_str_equal (name, "reminders"))
+    {
+      g_autoptr(GPtrArray) reminders = g_ptr_array_new_with_free_func ((GDestroyNotify) td_reminder_unref);
+
+      g_ptr_array_add (reminders, sample_reminder ());
+      g_ptr_array_add (reminders, td_reminder_new (3, TD_REMINDER_KIND_ANNOUNCEMENT, "alice", "Office closed Friday", NULL, NULL, NULL,
+                                                   TD_PRIORITY_NORMAL, G_GINT64_CONSTANT (1764000000000), TD_REMINDER_SNOOZED,
+                                                   G_GINT64_CONSTANT (1764150000000), TRUE));
+      return td_frame_new_reminders (reminders);
+    }
+  if (g_str_equal (name, "reminder"))
+    {
+      g_autoptr(TdReminder) reminder = sample_reminder ();
+
+      return td_frame_new_reminder ("u1", reminder);
+    }
+  if (g_str_equal (name, "reminder-update"))
+    return td_frame_new_reminder_update ("u1", 7, TD_REMINDER_ACTION_SNOOZE, G_GINT64_CONSTANT (1764150000000));
+  if (g_str_equal (name, "reminder-update-done"))
+    return td_frame_new_reminder_update (NULL, 7, TD_REMINDER_ACTION_DONE, 0);
+  if (g_str_equal (name, "announce"))
+    return td_frame_new_announce ("n1", "Office closed Friday", "The heating is being repaired.\nWork from home.",
+                                  "https://intranet.example.com/news/42", "Engineering", TD_PRIORITY_URGENT);
+  if (g_str_equal (name, "announce-minimal"))
+    return td_frame_new_announce (NULL, "Hello everyone", NULL, NULL, NULL, TD_PRIORITY_NORMAL);
+  if (g_str_equal (name, "reminder-status"))
+    return td_frame_new_reminder_status_request ("s1", 7);
+  if (g_str_equal (name, "reminder-status-result"))
+    {
+      const char * const unread[] = { "carol", "wang.fang", NULL };
+
+      return td_frame_new_reminder_status_result ("s1", 7, 5, 3, 1, unread);
+    }
   g_assert_not_reached ();
 }
 
@@ -801,6 +1146,105 @@ assert_user_equal (TdUser *a, TdUser *b)
   g_assert_cmpstr (td_user_get_department (a), ==, td_user_get_department (b));
   g_assert_cmpstr (td_user_get_title (a), ==, td_user_get_title (b));
   g_assert_cmpint (td_user_get_presence (a), ==, td_user_get_presence (b));
+  g_assert_cmpint (td_user_get_role (a), ==, td_user_get_role (b));
+}
+
+static void
+assert_strv_equal (const char * const *a, const char * const *b)
+{
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpstrv (a, b);
+}
+
+static void
+assert_group_equal (TdGroup *a, TdGroup *b)
+{
+  g_assert_cmpint (td_group_get_id (a), ==, td_group_get_id (b));
+  g_assert_cmpstr (td_group_get_address (a), ==, td_group_get_address (b));
+  g_assert_cmpint (td_group_get_kind (a), ==, td_group_get_kind (b));
+  g_assert_cmpstr (td_group_get_name (a), ==, td_group_get_name (b));
+  g_assert_cmpstr (td_group_get_owner (a), ==, td_group_get_owner (b));
+  g_assert_cmpuint (td_group_get_n_members (a), ==, td_group_get_n_members (b));
+  assert_strv_equal (td_group_get_members (a), td_group_get_members (b));
+}
+
+static void
+assert_reminder_equal (TdReminder *a, TdReminder *b)
+{
+  g_assert_cmpint (td_reminder_get_rid (a), ==, td_reminder_get_rid (b));
+  g_assert_cmpint (td_reminder_get_kind (a), ==, td_reminder_get_kind (b));
+  g_assert_cmpstr (td_reminder_get_source (a), ==, td_reminder_get_source (b));
+  g_assert_cmpstr (td_reminder_get_title (a), ==, td_reminder_get_title (b));
+  g_assert_cmpstr (td_reminder_get_body (a), ==, td_reminder_get_body (b));
+  g_assert_cmpstr (td_reminder_get_link (a), ==, td_reminder_get_link (b));
+  g_assert_cmpstr (td_reminder_get_category (a), ==, td_reminder_get_category (b));
+  g_assert_cmpint (td_reminder_get_priority (a), ==, td_reminder_get_priority (b));
+  g_assert_cmpint (td_reminder_get_time (a), ==, td_reminder_get_time (b));
+  g_assert_cmpint (td_reminder_get_state (a), ==, td_reminder_get_state (b));
+  g_assert_cmpint (td_reminder_get_until (a), ==, td_reminder_get_until (b));
+  g_assert_cmpint (td_reminder_get_read (a), ==, td_reminder_get_read (b));
+}
+
+/* The getters of section 12. */
+static void
+assert_frame_ext_equal (const TdFrame *a, const TdFrame *b)
+{
+  GPtrArray *pa, *pb;
+
+  g_assert_cmpint (td_frame_get_mid (a), ==, td_frame_get_mid (b));
+  g_assert_cmpstr (td_frame_get_name (a), ==, td_frame_get_name (b));
+  assert_strv_equal (td_frame_get_members (a), td_frame_get_members (b));
+  g_assert_cmpstr (td_frame_get_group_address (a), ==, td_frame_get_group_address (b));
+  assert_strv_equal (td_frame_get_add (a), td_frame_get_add (b));
+  assert_strv_equal (td_frame_get_remove (a), td_frame_get_remove (b));
+  g_assert_cmpint (td_frame_get_removed (a), ==, td_frame_get_removed (b));
+  g_assert_cmpint (td_frame_get_rid (a), ==, td_frame_get_rid (b));
+  g_assert_cmpint (td_frame_get_action (a), ==, td_frame_get_action (b));
+  g_assert_cmpint (td_frame_get_until (a), ==, td_frame_get_until (b));
+  g_assert_cmpstr (td_frame_get_title (a), ==, td_frame_get_title (b));
+  g_assert_cmpstr (td_frame_get_body (a), ==, td_frame_get_body (b));
+  g_assert_cmpstr (td_frame_get_link (a), ==, td_frame_get_link (b));
+  g_assert_cmpstr (td_frame_get_department (a), ==, td_frame_get_department (b));
+  g_assert_cmpint (td_frame_get_priority (a), ==, td_frame_get_priority (b));
+  g_assert_cmpint (td_frame_is_status_result (a), ==, td_frame_is_status_result (b));
+  g_assert_cmpuint (td_frame_get_total (a), ==, td_frame_get_total (b));
+  g_assert_cmpuint (td_frame_get_read_count (a), ==, td_frame_get_read_count (b));
+  g_assert_cmpuint (td_frame_get_done_count (a), ==, td_frame_get_done_count (b));
+  assert_strv_equal (td_frame_get_unread (a), td_frame_get_unread (b));
+
+  g_assert_cmpint (!td_frame_get_group (a), ==, !td_frame_get_group (b));
+  if (td_frame_get_group (a))
+    assert_group_equal (td_frame_get_group (a), td_frame_get_group (b));
+  g_assert_cmpint (!td_frame_get_reminder (a), ==, !td_frame_get_reminder (b));
+  if (td_frame_get_reminder (a))
+    assert_reminder_equal (td_frame_get_reminder (a), td_frame_get_reminder (b));
+
+  pa = td_frame_get_groups (a);
+  pb = td_frame_get_groups (b);
+  g_assert_cmpint (!pa, ==, !pb);
+  g_assert_cmpuint (pa ? pa->len : 0, ==, pb ? pb->len : 0);
+  for (guint i = 0; pa && i < pa->len; i++)
+    assert_group_equal (g_ptr_array_index (pa, i), g_ptr_array_index (pb, i));
+  pa = td_frame_get_reminders (a);
+  pb = td_frame_get_reminders (b);
+  g_assert_cmpint (!pa, ==, !pb);
+  g_assert_cmpuint (pa ? pa->len : 0, ==, pb ? pb->len : 0);
+  for (guint i = 0; pa && i < pa->len; i++)
+    assert_reminder_equal (g_ptr_array_index (pa, i), g_ptr_array_index (pb, i));
+  pa = td_frame_get_reads (a);
+  pb = td_frame_get_reads (b);
+  g_assert_nonnull (pa);
+  g_assert_nonnull (pb);
+  g_assert_cmpuint (pa->len, ==, pb->len);
+  for (guint i = 0; i < pa->len; i++)
+    {
+      const TdReadMark *ma = g_ptr_array_index (pa, i);
+      const TdReadMark *mb = g_ptr_array_index (pb, i);
+
+      g_assert_cmpstr (ma->user, ==, mb->user);
+      g_assert_cmpint (ma->mid, ==, mb->mid);
+    }
 }
 
 /* Every getter of @a equals that of @b, and nothing is lost. */
@@ -861,12 +1305,18 @@ assert_frame_equal (const TdFrame *a, const TdFrame *b)
   g_assert_cmpuint (pa ? pa->len : 0, ==, pb ? pb->len : 0);
   for (guint i = 0; pa && i < pa->len; i++)
     assert_message_equal (g_ptr_array_index (pa, i), g_ptr_array_index (pb, i));
+  assert_frame_ext_equal (a, b);
 }
 
 static const char * const golden_names[] = {
   "auth", "auth-token", "send", "ack", "history", "status", "logout", "ping",
   "welcome", "directory", "presence", "message", "sent", "synced",
   "history-result", "pong", "bye", "error",
+  "error-not-found", "directory-roles", "message-group", "history-reads", "read", "receipt",
+  "typing", "typing-server", "group-create", "group-update", "group-update-add", "group-leave",
+  "groups", "group", "group-removed", "reminders", "reminder", "reminder-update",
+  "reminder-update-done", "announce", "announce-minimal", "reminder-status",
+  "reminder-status-result",
 };
 
 static void
@@ -949,6 +1399,565 @@ test_golden_values (void)
   g_assert_cmpint (td_message_get_seq (td_frame_get_message (sent)), ==, 9);
   g_assert_cmpint (td_frame_get_last_seq (welcome), ==, 42);
   g_assert_cmpint (td_frame_get_status (status), ==, TD_PRESENCE_AWAY);
+}
+
+
+/* ---- Section 12: groups, receipts, typing, reminders ---- */
+
+/* Decodes a frame that must be valid, in the client's direction. */
+static TdFrame *
+decode_ok (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  TdFrame *frame = td_frame_decode (json, strlen (json), TD_PROTO_MAX_SERVER_FRAME, NULL, &error);
+
+  if (frame == NULL)
+    g_error ("%s: %s", json, error->message);
+  return frame;
+}
+
+static void
+test_ext_decode_values (void)
+{
+  const char * const no_strings[] = { NULL };
+  const char * const bob_carol[] = { "bob", "carol", NULL };
+  g_autoptr(TdFrame) create = NULL;
+  g_autoptr(TdFrame) update = NULL;
+  g_autoptr(TdFrame) typing = NULL;
+  g_autoptr(TdFrame) typing_server = NULL;
+  g_autoptr(TdFrame) snooze = NULL;
+  g_autoptr(TdFrame) done = NULL;
+  g_autoptr(TdFrame) announce = NULL;
+  g_autoptr(TdFrame) status = NULL;
+  g_autoptr(TdFrame) result = NULL;
+  g_autoptr(TdFrame) read = NULL;
+  g_autoptr(TdFrame) receipt = NULL;
+  g_autoptr(TdFrame) ping = NULL;
+  g_autoptr(TdFrame) hist = NULL;
+  g_autoptr(TdFrame) group = NULL;
+  TdGroup *g;
+  GPtrArray *reads;
+
+  create = decode_ok ("{\"type\":\"group_create\",\"req\":\"g1\",\"name\":\"Crew\",\"members\":[\"bob\",\"carol\"]}");
+  g_assert_cmpint (td_frame_get_frame_type (create), ==, TD_FRAME_GROUP_CREATE);
+  g_assert_cmpstr (td_frame_get_req (create), ==, "g1");
+  g_assert_cmpstr (td_frame_get_name (create), ==, "Crew");
+  g_assert_cmpstrv (td_frame_get_members (create), bob_carol);
+
+  update = decode_ok ("{\"type\":\"group_update\",\"group\":\"g:12\",\"remove\":[\"bob\",\"carol\"]}");
+  g_assert_cmpstr (td_frame_get_group_address (update), ==, "g:12");
+  g_assert_null (td_frame_get_name (update));
+  g_assert_cmpstrv (td_frame_get_add (update), no_strings);
+  g_assert_cmpstrv (td_frame_get_remove (update), bob_carol);
+
+  typing = decode_ok ("{\"type\":\"typing\",\"to\":\"g:3\"}");
+  g_assert_null (td_frame_get_user (typing));
+  g_assert_cmpstr (td_frame_get_to (typing), ==, "g:3");
+  typing_server = decode_ok ("{\"type\":\"typing\",\"user\":\"alice\",\"to\":\"bob\"}");
+  g_assert_cmpstr (td_frame_get_user (typing_server), ==, "alice");
+  g_assert_cmpstr (td_frame_get_to (typing_server), ==, "bob");
+
+  snooze = decode_ok ("{\"type\":\"reminder_update\",\"rid\":9,\"action\":\"snooze\",\"until\":1764150000000}");
+  g_assert_cmpint (td_frame_get_rid (snooze), ==, 9);
+  g_assert_cmpint (td_frame_get_action (snooze), ==, TD_REMINDER_ACTION_SNOOZE);
+  g_assert_cmpint (td_frame_get_until (snooze), ==, G_GINT64_CONSTANT (1764150000000));
+  done = decode_ok ("{\"type\":\"reminder_update\",\"rid\":9,\"action\":\"done\"}");
+  g_assert_cmpint (td_frame_get_action (done), ==, TD_REMINDER_ACTION_DONE);
+  g_assert_cmpint (td_frame_get_until (done), ==, 0);
+
+  announce = decode_ok ("{\"type\":\"announce\",\"title\":\"Hi\"}");
+  g_assert_cmpstr (td_frame_get_title (announce), ==, "Hi");
+  g_assert_cmpstr (td_frame_get_body (announce), ==, "");
+  g_assert_cmpstr (td_frame_get_link (announce), ==, "");
+  g_assert_null (td_frame_get_department (announce));
+  g_assert_cmpint (td_frame_get_priority (announce), ==, TD_PRIORITY_NORMAL);
+
+  status = decode_ok ("{\"type\":\"reminder_status\",\"rid\":7}");
+  g_assert_false (td_frame_is_status_result (status));
+  g_assert_cmpint (td_frame_get_rid (status), ==, 7);
+  g_assert_cmpstrv (td_frame_get_unread (status), no_strings);
+  result = decode_ok ("{\"type\":\"reminder_status\",\"rid\":7,\"total\":4,\"read\":3,\"done\":2,\"unread\":[\"bob\",\"carol\"]}");
+  g_assert_true (td_frame_is_status_result (result));
+  g_assert_cmpuint (td_frame_get_total (result), ==, 4);
+  g_assert_cmpuint (td_frame_get_read_count (result), ==, 3);
+  g_assert_cmpuint (td_frame_get_done_count (result), ==, 2);
+  g_assert_cmpstrv (td_frame_get_unread (result), bob_carol);
+
+  read = decode_ok ("{\"type\":\"read\",\"peer\":\"g:12\",\"mid\":41}");
+  g_assert_cmpstr (td_frame_get_peer (read), ==, "g:12");
+  g_assert_cmpint (td_frame_get_mid (read), ==, 41);
+  receipt = decode_ok ("{\"type\":\"receipt\",\"user\":\"bob\",\"peer\":\"alice\",\"mid\":40}");
+  g_assert_cmpstr (td_frame_get_user (receipt), ==, "bob");
+  g_assert_cmpstr (td_frame_get_peer (receipt), ==, "alice");
+  g_assert_cmpint (td_frame_get_mid (receipt), ==, 40);
+
+  hist = decode_ok ("{\"type\":\"history\",\"peer\":\"g:4\",\"messages\":[],\"more\":false,\"reads\":[{\"user\":\"bob\",\"mid\":41}]}");
+  reads = td_frame_get_reads (hist);
+  g_assert_cmpuint (reads->len, ==, 1);
+  g_assert_cmpstr (((TdReadMark *) g_ptr_array_index (reads, 0))->user, ==, "bob");
+  g_assert_cmpint (((TdReadMark *) g_ptr_array_index (reads, 0))->mid, ==, 41);
+
+  /* Server group objects are taken sorted, whatever order they come in. */
+  group = decode_ok ("{\"type\":\"group\",\"group\":{\"id\":\"g:9007199254740992\",\"kind\":\"department\",\"name\":\"Sales\",\"owner\":\"\",\"members\":[\"zed\",\"amy\"]},\"removed\":true}");
+  g = td_frame_get_group (group);
+  g_assert_cmpint (td_group_get_id (g), ==, G_GINT64_CONSTANT (9007199254740992));
+  g_assert_cmpint (td_group_get_kind (g), ==, TD_GROUP_DEPARTMENT);
+  g_assert_cmpstr (td_group_get_owner (g), ==, "");
+  g_assert_cmpstr (td_group_get_members (g)[0], ==, "amy");
+  g_assert_true (td_frame_get_removed (group));
+
+  /* Getters of members a frame does not carry: NULL / 0, and empty
+   * arrays where the header promises never NULL. */
+  ping = decode_ok ("{\"type\":\"ping\"}");
+  g_assert_cmpstrv (td_frame_get_members (ping), no_strings);
+  g_assert_cmpstrv (td_frame_get_add (ping), no_strings);
+  g_assert_cmpstrv (td_frame_get_remove (ping), no_strings);
+  g_assert_cmpstrv (td_frame_get_unread (ping), no_strings);
+  g_assert_cmpuint (td_frame_get_reads (ping)->len, ==, 0);
+  g_assert_null (td_frame_get_group (ping));
+  g_assert_null (td_frame_get_groups (ping));
+  g_assert_null (td_frame_get_reminder (ping));
+  g_assert_null (td_frame_get_reminders (ping));
+  g_assert_null (td_frame_get_title (ping));
+  g_assert_cmpint (td_frame_get_rid (ping), ==, 0);
+  g_assert_cmpint (td_frame_get_mid (ping), ==, 0);
+}
+
+static void
+test_ext_roles (void)
+{
+  g_autoptr(TdFrame) dir = decode_ok ("{\"type\":\"directory\",\"departments\":[],\"users\":["
+                                      "{\"login\":\"a\",\"name\":\"A\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"admin\"},"
+                                      "{\"login\":\"b\",\"name\":\"B\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"bot\"},"
+                                      "{\"login\":\"c\",\"name\":\"C\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"wizard\"},"
+                                      "{\"login\":\"d\",\"name\":\"D\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"user\"},"
+                                      "{\"login\":\"e\",\"name\":\"E\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\"}],\"complete\":true}");
+  GPtrArray *users = td_frame_get_users (dir);
+  g_autoptr(TdUser) bot = td_user_new_full ("b", "B", "E", NULL, TD_PRESENCE_ONLINE, TD_ROLE_BOT);
+  g_autoptr(TdUser) away = td_user_with_presence (bot, TD_PRESENCE_AWAY);
+  g_autoptr(TdUser) plain = td_user_new ("p", "P", "E", NULL, TD_PRESENCE_ONLINE);
+  g_autoptr(TdUser) explicit_user = td_user_new_full ("p", "P", "E", NULL, TD_PRESENCE_ONLINE, TD_ROLE_USER);
+  g_autofree char *bot_json = td_user_to_json (bot);
+  g_autofree char *plain_json = td_user_to_json (plain);
+  g_autofree char *explicit_json = td_user_to_json (explicit_user);
+  g_autofree char *dir_json = td_frame_encode (dir, NULL);
+
+  g_assert_cmpint (td_user_get_role (g_ptr_array_index (users, 0)), ==, TD_ROLE_ADMIN);
+  g_assert_cmpint (td_user_get_role (g_ptr_array_index (users, 1)), ==, TD_ROLE_BOT);
+  /* An unknown role is treated as absent (3.1). */
+  g_assert_cmpint (td_user_get_role (g_ptr_array_index (users, 2)), ==, TD_ROLE_USER);
+  g_assert_cmpint (td_user_get_role (g_ptr_array_index (users, 3)), ==, TD_ROLE_USER);
+  g_assert_cmpint (td_user_get_role (g_ptr_array_index (users, 4)), ==, TD_ROLE_USER);
+  g_assert_cmpint (td_user_get_role (plain), ==, TD_ROLE_USER);
+  g_assert_cmpint (td_user_get_role (away), ==, TD_ROLE_BOT);
+  g_assert_cmpint (td_user_get_presence (away), ==, TD_PRESENCE_AWAY);
+  g_assert_cmpstr (bot_json, ==, "{\"login\":\"b\",\"name\":\"B\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\",\"role\":\"bot\"}");
+  /* Ordinary users carry no role at all. */
+  g_assert_cmpstr (plain_json, ==, "{\"login\":\"p\",\"name\":\"P\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\"}");
+  g_assert_cmpstr (explicit_json, ==, plain_json);
+  g_assert_nonnull (strstr (dir_json, "\"status\":\"online\",\"role\":\"admin\"}"));
+  g_assert_null (strstr (dir_json, "wizard"));
+  g_assert_null (strstr (dir_json, "\"role\":\"user\""));
+}
+
+/* A JSON array of @n distinct logins. */
+static char *
+login_array (guint n)
+{
+  GString *out = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (out, "%s\"u%u\"", i > 0 ? "," : "", i);
+  g_string_append_c (out, ']');
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_ext_list_limits (void)
+{
+  g_autofree char *list1000 = login_array (TD_PROTO_MAX_MEMBERS);
+  g_autofree char *list1001 = login_array (TD_PROTO_MAX_MEMBERS + 1);
+  g_autofree char *list100000 = login_array (100000);
+  g_autofree char *list100001 = login_array (100001);
+  g_autofree char *create_ok = g_strdup_printf ("{\"type\":\"group_create\",\"name\":\"n\",\"members\":%s}", list1000);
+  g_autofree char *create_over = g_strdup_printf ("{\"type\":\"group_create\",\"name\":\"n\",\"members\":%s}", list1001);
+  g_autofree char *add_over = g_strdup_printf ("{\"type\":\"group_update\",\"group\":\"g:1\",\"add\":%s}", list1001);
+  g_autofree char *remove_over = g_strdup_printf ("{\"type\":\"group_update\",\"group\":\"g:1\",\"remove\":%s}", list1001);
+  g_autofree char *unread_ok = g_strdup_printf ("{\"type\":\"reminder_status\",\"rid\":1,\"total\":1,\"read\":0,\"done\":0,\"unread\":%s}", list1000);
+  g_autofree char *unread_over = g_strdup_printf ("{\"type\":\"reminder_status\",\"rid\":1,\"total\":1,\"read\":0,\"done\":0,\"unread\":%s}", list1001);
+  g_autofree char *big_group = g_strdup_printf ("{\"type\":\"group\",\"group\":{\"id\":\"g:1\",\"kind\":\"department\",\"name\":\"All\",\"owner\":\"\",\"members\":%s},\"removed\":false}", list100000);
+  g_autofree char *huge_group = g_strdup_printf ("{\"type\":\"group\",\"group\":{\"id\":\"g:1\",\"kind\":\"department\",\"name\":\"All\",\"owner\":\"\",\"members\":%s},\"removed\":false}", list100001);
+  g_autoptr(GString) reminders = g_string_new ("{\"type\":\"reminders\",\"reminders\":[");
+  g_autoptr(GString) reads = g_string_new ("{\"type\":\"history\",\"peer\":\"g:1\",\"messages\":[],\"more\":false,\"reads\":[");
+  g_autoptr(TdFrame) created = NULL;
+  g_autoptr(TdFrame) unread = NULL;
+  g_autoptr(TdFrame) group = NULL;
+  g_autoptr(TdFrame) ignored = NULL;
+  g_autofree char *encoded = NULL;
+
+  created = check_decode_str (create_ok, TD_PROTO_MAX_FRAME, OK, TD_FRAME_GROUP_CREATE, NULL, NULL);
+  g_assert_cmpuint (g_strv_length ((char **) td_frame_get_members (created)), ==, TD_PROTO_MAX_MEMBERS);
+  ignored = check_decode_str (create_over, TD_PROTO_MAX_FRAME, TD_PROTO_ERROR_BAD_FIELD, 0, NULL,
+                              "member \"members\" has 1001 entries, the limit is 1000");
+  ignored = check_decode_str (add_over, TD_PROTO_MAX_FRAME, TD_PROTO_ERROR_BAD_FIELD, 0, NULL, "member \"add\"");
+  ignored = check_decode_str (remove_over, TD_PROTO_MAX_FRAME, TD_PROTO_ERROR_BAD_FIELD, 0, NULL, "member \"remove\"");
+  unread = check_decode_str (unread_ok, TD_PROTO_MAX_SERVER_FRAME, OK, TD_FRAME_REMINDER_STATUS, NULL, NULL);
+  g_assert_cmpuint (g_strv_length ((char **) td_frame_get_unread (unread)), ==, 1000);
+  ignored = check_decode_str (unread_over, TD_PROTO_MAX_SERVER_FRAME, TD_PROTO_ERROR_BAD_FIELD, 0, NULL, "member \"unread\"");
+
+  /* Department groups from the server may be large, but not unbounded;
+   * a client frame of that size never gets past the size limit. */
+  group = check_decode_str (big_group, TD_PROTO_MAX_SERVER_FRAME, OK, TD_FRAME_GROUP, NULL, NULL);
+  g_assert_cmpuint (td_group_get_n_members (td_frame_get_group (group)), ==, 100000);
+  g_assert_true (td_group_has_member (td_frame_get_group (group), "u99999"));
+  g_assert_false (td_group_has_member (td_frame_get_group (group), "u100000"));
+  encoded = td_frame_encode (group, NULL);
+  g_assert_cmpuint (strlen (encoded), ==, strlen (big_group));
+  ignored = check_decode_str (huge_group, TD_PROTO_MAX_SERVER_FRAME, TD_PROTO_ERROR_BAD_FIELD, 0, NULL,
+                              "member \"group.members\" has 100001 entries");
+  ignored = check_decode_str (big_group, TD_PROTO_MAX_FRAME, TD_PROTO_ERROR_TOO_LARGE, 0, NULL, NULL);
+
+  for (guint i = 0; i < 501; i++)
+    g_string_append_printf (reminders, "%s" REM_OBJ, i > 0 ? "," : "");
+  g_string_append (reminders, "]}");
+  ignored = check_decode_str (reminders->str, TD_PROTO_MAX_SERVER_FRAME, TD_PROTO_ERROR_BAD_FIELD, 0, NULL,
+                              "member \"reminders\" has 501 entries, the limit is 500");
+
+  for (guint i = 0; i < 1001; i++)
+    g_string_append_printf (reads, "%s{\"user\":\"u%u\",\"mid\":1}", i > 0 ? "," : "", i);
+  g_string_append (reads, "]}");
+  ignored = check_decode_str (reads->str, TD_PROTO_MAX_SERVER_FRAME, TD_PROTO_ERROR_BAD_FIELD, 0, NULL,
+                              "member \"reads\" has 1001 entries");
+}
+
+static void
+test_group_address (void)
+{
+  static const struct {
+    const char *peer;
+    gint64      id;   /* 0: not a group address */
+  } cases[] = {
+    { "g:1", 1 },
+    { "g:12", 12 },
+    { "g:9007199254740992", G_GINT64_CONSTANT (9007199254740992) },
+    { "g:9007199254740993", 0 },
+    { "g:18446744073709551617", 0 },
+    { "g:0", 0 },
+    { "g:01", 0 },
+    { "g:x", 0 },
+    { "g:", 0 },
+    { "g:-1", 0 },
+    { "g:+1", 0 },
+    { "g:1 ", 0 },
+    { " g:1", 0 },
+    { "g:1x", 0 },
+    { "G:1", 0 },
+    { "g1", 0 },
+    { "alice", 0 },
+    { "", 0 },
+  };
+  g_autofree char *address = td_group_address (12);
+  g_autofree char *max = td_group_address (G_GINT64_CONSTANT (9007199254740992));
+
+  g_assert_cmpstr (address, ==, "g:12");
+  g_assert_cmpstr (max, ==, "g:9007199254740992");
+  g_assert_false (td_parse_group_address (NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gint64 id = -1;
+      gboolean ok = td_parse_group_address (cases[i].peer, &id);
+
+      if (ok != (cases[i].id != 0))
+        g_error ("td_parse_group_address (\"%s\") gave %d", cases[i].peer, ok);
+      if (ok)
+        g_assert_cmpint (id, ==, cases[i].id);
+      else
+        g_assert_cmpint (id, ==, -1);
+    }
+
+  /* Peers: logins or group addresses. */
+  g_assert_true (td_proto_validate_peer ("alice", NULL));
+  g_assert_true (td_proto_validate_peer ("g:7", NULL));
+  {
+    const char *bad[] = { "g:0", "g:01", "g:x", "g:9007199254740993", "Alice", "", "-a", "a:b" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(GError) error = NULL;
+
+        if (td_proto_validate_peer (bad[i], &error))
+          g_error ("peer \"%s\" accepted", bad[i]);
+        g_assert_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD);
+      }
+  }
+}
+
+static void
+test_validate_reminder_fields (void)
+{
+  g_autofree char *title256 = g_strnfill (TD_PROTO_MAX_TITLE, 'x');
+  g_autofree char *title257 = g_strnfill (TD_PROTO_MAX_TITLE + 1, 'x');
+  g_autofree char *body4096 = g_strnfill (TD_PROTO_MAX_BODY, 'x');
+  g_autofree char *body4097 = g_strnfill (TD_PROTO_MAX_BODY + 1, 'x');
+  g_autofree char *cat64 = g_strnfill (TD_PROTO_MAX_CATEGORY, 'c');
+  g_autofree char *cat65 = g_strnfill (TD_PROTO_MAX_CATEGORY + 1, 'c');
+  g_autofree char *path = g_strnfill (TD_PROTO_MAX_LINK - strlen ("https://a.example/"), 'p');
+  g_autofree char *link_max = g_strconcat ("https://a.example/", path, NULL);
+  g_autofree char *link_over = g_strconcat ("https://a.example/x", path, NULL);
+  const char *good_titles[] = { "Approval waiting", "审批", " x ", title256 };
+  const char *bad_titles[] = { "", " ", "\u3000", "a\xff", title257 };
+  const char *good_bodies[] = { "", "Travel request", "line 1\nline 2", body4096 };
+  const char *bad_bodies[] = { " ", "\n", body4097 };
+  const char *good_links[] = { "", "http://a", "https://flow.example.com/r/4411?x=1&y=%20#f", "HTTPS://A.EXAMPLE/",
+                               "https://例子.测试/路径", "http://[::1]:8080/", link_max };
+  const char *bad_links[] = { "ftp://a.example/", "javascript:alert(1)", "//a.example/", "a.example", "http://",
+                              "https://", "https:///path", "http:/a", "https://a.example/x y", "https://a.example/\t",
+                              "https://a.example/\u00a0", "https://a.example/\x7f", "https://a.example/\xc2\x85",
+                              "https://a.example/\u200b", "mailto:a@example.com", link_over };
+  const char *good_categories[] = { "", "approval", "it.ops-1_a", "0", cat64 };
+  const char *bad_categories[] = { "Approval", "a b", "a/b", "é", "a:b", cat65 };
+  g_autoptr(GError) title_error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (good_titles); i++)
+    g_assert_true (td_proto_validate_title (good_titles[i], NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (bad_titles); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (td_proto_validate_title (bad_titles[i], &error))
+        g_error ("title %u accepted", i);
+      g_assert_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good_bodies); i++)
+    g_assert_true (td_proto_validate_body (good_bodies[i], NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (bad_bodies); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (td_proto_validate_body (bad_bodies[i], &error))
+        g_error ("body %u accepted", i);
+      g_assert_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good_links); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!td_proto_validate_link (good_links[i], &error))
+        g_error ("link \"%s\" rejected: %s", good_links[i], error->message);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad_links); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (td_proto_validate_link (bad_links[i], &error))
+        g_error ("link %u \"%s\" accepted", i, bad_links[i]);
+      g_assert_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD);
+      g_assert_true (g_str_has_prefix (error->message, "link "));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good_categories); i++)
+    g_assert_true (td_proto_validate_category (good_categories[i], NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (bad_categories); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (td_proto_validate_category (bad_categories[i], &error))
+        g_error ("category \"%s\" accepted", bad_categories[i]);
+      g_assert_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD);
+      g_assert_true (g_str_has_prefix (error->message, "category "));
+    }
+
+  /* The HTTP API shows these messages to integrators: they name the field. */
+  g_assert_false (td_proto_validate_title (title257, &title_error));
+  g_assert_cmpstr (title_error->message, ==, "title is 257 bytes, the limit is 256");
+}
+
+static void
+test_ext_enum_strings (void)
+{
+  static const char * const roles[] = { "user", "admin", "bot" };
+  static const char * const kinds[] = { "department", "group" };
+  static const char * const reminder_kinds[] = { "reminder", "announcement" };
+  static const char * const priorities[] = { "normal", "urgent" };
+  static const char * const states[] = { "open", "done", "snoozed" };
+  static const char * const actions[] = { "read", "done", "snooze", "reopen" };
+  int value;
+
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      TdRole role = 99;
+
+      g_assert_cmpstr (td_role_to_string (i), ==, roles[i]);
+      g_assert_true (td_role_from_string (roles[i], &role));
+      g_assert_cmpint (role, ==, i);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      TdGroupKind kind = 99;
+
+      g_assert_cmpstr (td_group_kind_to_string (i), ==, kinds[i]);
+      g_assert_true (td_group_kind_from_string (kinds[i], &kind));
+      g_assert_cmpint (kind, ==, i);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (reminder_kinds); i++)
+    {
+      TdReminderKind kind = 99;
+
+      g_assert_cmpstr (td_reminder_kind_to_string (i), ==, reminder_kinds[i]);
+      g_assert_true (td_reminder_kind_from_string (reminder_kinds[i], &kind));
+      g_assert_cmpint (kind, ==, i);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (priorities); i++)
+    {
+      TdPriority priority = 99;
+
+      g_assert_cmpstr (td_priority_to_string (i), ==, priorities[i]);
+      g_assert_true (td_priority_from_string (priorities[i], &priority));
+      g_assert_cmpint (priority, ==, i);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      TdReminderState state = 99;
+
+      g_assert_cmpstr (td_reminder_state_to_string (i), ==, states[i]);
+      g_assert_true (td_reminder_state_from_string (states[i], &state));
+      g_assert_cmpint (state, ==, i);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      TdReminderAction action = 99;
+
+      g_assert_cmpstr (td_reminder_action_to_string (i), ==, actions[i]);
+      g_assert_true (td_reminder_action_from_string (actions[i], &action));
+      g_assert_cmpint (action, ==, i);
+    }
+  value = 5;
+  g_assert_false (td_role_from_string ("Admin", (TdRole *) &value));
+  g_assert_false (td_group_kind_from_string ("adhoc", NULL));
+  g_assert_false (td_reminder_kind_from_string ("", NULL));
+  g_assert_false (td_priority_from_string ("high", NULL));
+  g_assert_false (td_reminder_state_from_string ("snooze", NULL));
+  g_assert_false (td_reminder_action_from_string ("snoozed", NULL));
+  g_assert_cmpint (value, ==, 5);
+  g_assert_cmpstr (td_role_to_string (42), ==, "user");
+  g_assert_cmpstr (td_priority_to_string (42), ==, "normal");
+  g_assert_cmpstr (td_error_code_to_string (TD_ERR_NOT_FOUND), ==, "not_found");
+}
+
+static void
+test_group_type (void)
+{
+  const char * const members[] = { "carol", "alice", "bob", "alice", NULL };
+  const char * const sorted[] = { "alice", "bob", "carol", NULL };
+  const char * const no_strings[] = { NULL };
+  g_autoptr(TdGroup) group = td_group_new (12, TD_GROUP_ADHOC, "Crew \"1\"", "alice", members);
+  g_autoptr(TdGroup) empty = td_group_new (3, TD_GROUP_DEPARTMENT, "Sales", NULL, NULL);
+  g_autofree char *json = td_group_to_json (group);
+  g_autofree char *empty_json = td_group_to_json (empty);
+  TdGroup *copy;
+
+  g_assert_cmpint (td_group_get_id (group), ==, 12);
+  g_assert_cmpstr (td_group_get_address (group), ==, "g:12");
+  g_assert_cmpint (td_group_get_kind (group), ==, TD_GROUP_ADHOC);
+  g_assert_cmpstr (td_group_get_name (group), ==, "Crew \"1\"");
+  g_assert_cmpstr (td_group_get_owner (group), ==, "alice");
+  /* Sorted, duplicates dropped. */
+  g_assert_cmpstrv (td_group_get_members (group), sorted);
+  g_assert_cmpuint (td_group_get_n_members (group), ==, 3);
+  for (guint i = 0; sorted[i] != NULL; i++)
+    g_assert_true (td_group_has_member (group, sorted[i]));
+  g_assert_false (td_group_has_member (group, "dave"));
+  g_assert_false (td_group_has_member (group, "a"));
+  g_assert_false (td_group_has_member (group, "zzz"));
+  g_assert_false (td_group_has_member (group, ""));
+  g_assert_cmpstr (json, ==, "{\"id\":\"g:12\",\"kind\":\"group\",\"name\":\"Crew \\\"1\\\"\",\"owner\":\"alice\","
+                             "\"members\":[\"alice\",\"bob\",\"carol\"]}");
+
+  g_assert_cmpstr (td_group_get_owner (empty), ==, "");
+  g_assert_cmpstrv (td_group_get_members (empty), no_strings);
+  g_assert_cmpuint (td_group_get_n_members (empty), ==, 0);
+  g_assert_false (td_group_has_member (empty, "alice"));
+  g_assert_cmpstr (empty_json, ==, "{\"id\":\"g:3\",\"kind\":\"department\",\"name\":\"Sales\",\"owner\":\"\",\"members\":[]}");
+
+  copy = g_boxed_copy (TD_TYPE_GROUP, group);
+  g_assert_true (copy == group);
+  g_boxed_free (TD_TYPE_GROUP, copy);
+}
+
+static void
+test_reminder_type (void)
+{
+  g_autoptr(TdReminder) reminder = td_reminder_new (7, TD_REMINDER_KIND_REMINDER, "workflow", "Approval waiting",
+                                                    NULL, NULL, NULL, TD_PRIORITY_URGENT,
+                                                    G_GINT64_CONSTANT (1764147000123), TD_REMINDER_OPEN,
+                                                    G_GINT64_CONSTANT (99), FALSE);
+  g_autoptr(TdReminder) snoozed = td_reminder_with_state (reminder, TD_REMINDER_SNOOZED, 5000, TRUE);
+  g_autoptr(TdReminder) done = td_reminder_with_state (snoozed, TD_REMINDER_DONE, 5000, TRUE);
+  g_autofree char *json = td_reminder_to_json (reminder);
+  g_autofree char *snoozed_json = td_reminder_to_json (snoozed);
+  TdReminder *copy;
+
+  g_assert_cmpstr (td_reminder_get_body (reminder), ==, "");
+  g_assert_cmpstr (td_reminder_get_link (reminder), ==, "");
+  g_assert_cmpstr (td_reminder_get_category (reminder), ==, "");
+  /* "until" only exists while snoozed. */
+  g_assert_cmpint (td_reminder_get_until (reminder), ==, 0);
+  g_assert_cmpint (td_reminder_get_until (snoozed), ==, 5000);
+  g_assert_cmpint (td_reminder_get_until (done), ==, 0);
+  g_assert_cmpint (td_reminder_get_state (snoozed), ==, TD_REMINDER_SNOOZED);
+  g_assert_true (td_reminder_get_read (snoozed));
+  g_assert_false (td_reminder_get_read (reminder));
+  g_assert_cmpstr (td_reminder_get_title (done), ==, "Approval waiting");
+  g_assert_cmpstr (td_reminder_get_source (done), ==, "workflow");
+  g_assert_cmpint (td_reminder_get_priority (done), ==, TD_PRIORITY_URGENT);
+  g_assert_cmpint (td_reminder_get_time (done), ==, G_GINT64_CONSTANT (1764147000123));
+  g_assert_cmpint (td_reminder_get_rid (done), ==, 7);
+  g_assert_cmpstr (json, ==, "{\"rid\":7,\"kind\":\"reminder\",\"source\":\"workflow\",\"title\":\"Approval waiting\","
+                             "\"body\":\"\",\"link\":\"\",\"category\":\"\",\"priority\":\"urgent\",\"time\":1764147000123,"
+                             "\"state\":\"open\",\"read\":false}");
+  g_assert_nonnull (strstr (snoozed_json, ",\"state\":\"snoozed\",\"until\":5000,\"read\":true}"));
+
+  copy = g_boxed_copy (TD_TYPE_REMINDER, reminder);
+  g_assert_true (copy == reminder);
+  g_boxed_free (TD_TYPE_REMINDER, copy);
+}
+
+static void
+test_ext_golden_values (void)
+{
+  g_autoptr(TdFrame) typing = golden_frame ("typing");
+  g_autoptr(TdFrame) update_add = golden_frame ("group-update-add");
+  g_autoptr(TdFrame) done = golden_frame ("reminder-update-done");
+  g_autoptr(TdFrame) minimal = golden_frame ("announce-minimal");
+  g_autoptr(TdFrame) old_history = golden_frame ("history-result");
+  g_autoptr(TdFrame) reads = golden_frame ("history-reads");
+  g_autoptr(TdFrame) groups = golden_frame ("groups");
+  g_autoptr(TdFrame) no_reads = td_frame_new_history_result_with_reads (NULL, "bob", NULL, FALSE, NULL);
+  g_autoptr(TdFrame) empty_dept = td_frame_new_announce (NULL, "t", "", "", "", TD_PRIORITY_NORMAL);
+  g_autofree char *typing_json = td_frame_encode (typing, NULL);
+  g_autofree char *update_json = td_frame_encode (update_add, NULL);
+  g_autofree char *done_json = td_frame_encode (done, NULL);
+  g_autofree char *minimal_json = td_frame_encode (minimal, NULL);
+  g_autofree char *old_json = td_frame_encode (old_history, NULL);
+  g_autofree char *no_reads_json = td_frame_encode (no_reads, NULL);
+  g_autofree char *empty_dept_json = td_frame_encode (empty_dept, NULL);
+  TdGroup *department;
+
+  g_assert_cmpstr (typing_json, ==, "{\"type\":\"typing\",\"to\":\"bob\"}");
+  g_assert_cmpstr (update_json, ==, "{\"type\":\"group_update\",\"group\":\"g:12\",\"add\":[\"dave\"]}");
+  g_assert_cmpstr (done_json, ==, "{\"type\":\"reminder_update\",\"rid\":7,\"action\":\"done\"}");
+  g_assert_cmpint (td_frame_get_until (done), ==, 0);
+  g_assert_cmpstr (minimal_json, ==, "{\"type\":\"announce\",\"title\":\"Hello everyone\",\"priority\":\"normal\"}");
+  g_assert_cmpstr (td_frame_get_body (minimal), ==, "");
+  g_assert_null (td_frame_get_department (minimal));
+  g_assert_cmpstr (empty_dept_json, ==, "{\"type\":\"announce\",\"title\":\"t\",\"priority\":\"normal\"}");
+  /* Replies without read marks look as they did before section 12. */
+  g_assert_null (strstr (old_json, "reads"));
+  g_assert_cmpuint (td_frame_get_reads (old_history)->len, ==, 0);
+  g_assert_cmpstr (no_reads_json, ==, "{\"type\":\"history\",\"peer\":\"bob\",\"messages\":[],\"more\":false}");
+  g_assert_cmpuint (td_frame_get_reads (reads)->len, ==, 2);
+  department = g_ptr_array_index (td_frame_get_groups (groups), 1);
+  g_assert_cmpint (td_group_get_kind (department), ==, TD_GROUP_DEPARTMENT);
+  g_assert_cmpstr (td_group_get_owner (department), ==, "");
 }
 
 static void
@@ -1092,7 +2101,7 @@ test_error_codes (void)
     "bad_frame", "too_large", "too_deep", "unknown_type", "bad_request", "text_too_long",
     "unsupported_version", "not_authenticated", "already_authenticated", "auth_failed",
     "token_invalid", "unknown_recipient", "forbidden", "id_conflict", "rate_limited",
-    "unavailable", "internal",
+    "unavailable", "internal", "not_found",
   };
   g_autoptr(GError) foreign = g_error_new_literal (G_FILE_ERROR, G_FILE_ERROR_FAILED, "x");
   g_autoptr(GError) odd = g_error_new_literal (TD_PROTO_ERROR, 999, "x");
@@ -1143,6 +2152,8 @@ test_frame_type_strings (void)
   static const char * const names[] = {
     "invalid", "auth", "send", "ack", "history", "status", "logout", "ping", "welcome",
     "directory", "presence", "message", "sent", "synced", "pong", "bye", "error",
+    "read", "receipt", "typing", "group_create", "group_update", "group_leave", "groups",
+    "group", "reminders", "reminder", "reminder_update", "announce", "reminder_status",
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (names) == TD_FRAME_N_TYPES);
@@ -1238,6 +2249,15 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/frame-type-strings", test_frame_type_strings);
   g_test_add_func ("/proto/value-types", test_value_types);
   g_test_add_func ("/proto/frame-refcount", test_frame_refcount);
+  g_test_add_func ("/proto/ext/decode-values", test_ext_decode_values);
+  g_test_add_func ("/proto/ext/roles", test_ext_roles);
+  g_test_add_func ("/proto/ext/list-limits", test_ext_list_limits);
+  g_test_add_func ("/proto/ext/group-address", test_group_address);
+  g_test_add_func ("/proto/ext/validate-reminder-fields", test_validate_reminder_fields);
+  g_test_add_func ("/proto/ext/enum-strings", test_ext_enum_strings);
+  g_test_add_func ("/proto/ext/group-type", test_group_type);
+  g_test_add_func ("/proto/ext/reminder-type", test_reminder_type);
+  g_test_add_func ("/proto/ext/golden-values", test_ext_golden_values);
 
   return g_test_run ();
 }
