@@ -16,6 +16,20 @@
  *    would make every user deletion scan messages (no index on
  *    recipient_id).  delete_user refuses users who have messages instead.
  *  - Departments are created on demand and never removed automatically.
+ *
+ * Version 2 (groups, read marks, reminders, API keys, webhooks):
+ *  - users is rebuilt (SQLite cannot alter a CHECK) so that role may be
+ *    'bot'; ids and data are copied, and the migration runs with foreign
+ *    keys off so that dropping the old table cascades nothing.
+ *  - A department group per department; its members are the department's
+ *    enabled users, computed by the group_membership view, never copied.
+ *    Ad-hoc groups list their members in group_members.
+ *  - A group message is one messages row with group_id set, recipient_id 0,
+ *    conv_lo 0 and conv_hi = group_id (history stays on the conversation
+ *    index and never meets a 1:1 pair, whose conv_lo is a user id >= 1),
+ *    and one mailbox row per member.
+ *  - Reminders live outside the mailbox: reminders + reminder_recipients.
+ *  - webhook_deliveries is the persistent queue of outgoing webhook POSTs.
  */
 #define G_LOG_DOMAIN "td-store"
 
@@ -83,6 +97,131 @@ static const char * const migrations[] = {
   "  acked   INTEGER NOT NULL,"
   "  PRIMARY KEY (user_id, device)"
   ") WITHOUT ROWID;",
+  /* 2: groups, read marks, reminders, API keys, webhooks; role 'bot' */
+  "CREATE TABLE users_new ("
+  "  id            INTEGER PRIMARY KEY,"
+  "  login         TEXT NOT NULL UNIQUE,"
+  "  name          TEXT NOT NULL,"
+  "  department_id INTEGER REFERENCES departments,"
+  "  title         TEXT NOT NULL DEFAULT '',"
+  "  password_hash TEXT,"
+  "  role          TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin', 'bot')),"
+  "  disabled      INTEGER NOT NULL DEFAULT 0,"
+  "  last_seq      INTEGER NOT NULL DEFAULT 0,"
+  "  created       INTEGER NOT NULL"
+  ");"
+  "INSERT INTO users_new (id, login, name, department_id, title, password_hash, role,"
+  "                       disabled, last_seq, created)"
+  "  SELECT id, login, name, department_id, title, password_hash, role,"
+  "         disabled, last_seq, created FROM users;"
+  "DROP TABLE users;"
+  "ALTER TABLE users_new RENAME TO users;"
+  "CREATE INDEX users_department ON users (department_id);"
+  "CREATE TABLE groups ("
+  "  id            INTEGER PRIMARY KEY,"
+  "  kind          TEXT NOT NULL CHECK (kind IN ('department', 'group')),"
+  "  name          TEXT NOT NULL,"
+  "  department_id INTEGER UNIQUE REFERENCES departments,"
+  "  owner_id      INTEGER REFERENCES users ON DELETE SET NULL,"
+  "  created       INTEGER NOT NULL,"
+  "  CHECK ((kind = 'department') = (department_id IS NOT NULL))"
+  ");"
+  "CREATE INDEX groups_owner ON groups (owner_id);"
+  "INSERT INTO groups (kind, name, department_id, created)"
+  "  SELECT 'department', name, id,"
+  "         CAST ((julianday ('now') - 2440587.5) * 86400000 AS INTEGER)"
+  "    FROM departments ORDER BY id;"
+  "CREATE TABLE group_members ("
+  "  group_id INTEGER NOT NULL REFERENCES groups ON DELETE CASCADE,"
+  "  user_id  INTEGER NOT NULL REFERENCES users ON DELETE CASCADE,"
+  "  PRIMARY KEY (group_id, user_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX group_members_user ON group_members (user_id);"
+  "CREATE VIEW group_membership (group_id, user_id) AS"
+  "  SELECT g.id, u.id FROM groups g"
+  "    JOIN users u ON u.department_id = g.department_id AND u.disabled = 0"
+  "   WHERE g.kind = 'department'"
+  "  UNION ALL"
+  "  SELECT group_id, user_id FROM group_members;"
+  "ALTER TABLE messages ADD COLUMN group_id INTEGER;"
+  "CREATE TABLE reads ("
+  "  user_id  INTEGER NOT NULL REFERENCES users ON DELETE CASCADE,"
+  "  peer_id  INTEGER NOT NULL,"
+  "  group_id INTEGER NOT NULL,"
+  "  mid      INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, peer_id, group_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX reads_group ON reads (group_id) WHERE group_id != 0;"
+  "CREATE TABLE reminders ("
+  "  rid             INTEGER PRIMARY KEY,"
+  "  kind            TEXT NOT NULL CHECK (kind IN ('reminder', 'announcement')),"
+  "  source          TEXT NOT NULL,"
+  "  title           TEXT NOT NULL,"
+  "  body            TEXT NOT NULL DEFAULT '',"
+  "  link            TEXT NOT NULL DEFAULT '',"
+  "  category        TEXT NOT NULL DEFAULT '',"
+  "  priority        TEXT NOT NULL CHECK (priority IN ('normal', 'urgent')),"
+  "  time            INTEGER NOT NULL,"
+  "  api_key_id      INTEGER NOT NULL DEFAULT 0,"
+  "  sender_id       INTEGER NOT NULL DEFAULT 0,"
+  "  idempotency_key TEXT"
+  ");"
+  "CREATE UNIQUE INDEX reminders_idempotency ON reminders (api_key_id, sender_id, idempotency_key)"
+  "  WHERE idempotency_key IS NOT NULL;"
+  "CREATE TABLE reminder_recipients ("
+  "  rid     INTEGER NOT NULL REFERENCES reminders ON DELETE CASCADE,"
+  "  user_id INTEGER NOT NULL REFERENCES users ON DELETE CASCADE,"
+  "  state   TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'snoozed')),"
+  "  until   INTEGER NOT NULL DEFAULT 0,"
+  "  read    INTEGER NOT NULL DEFAULT 0,"
+  "  updated INTEGER NOT NULL,"
+  "  PRIMARY KEY (rid, user_id)"
+  ") WITHOUT ROWID;"
+  /* Covers user_reminders: one user's rows newest first, filtered on
+   * state and updated without touching the table. */
+  "CREATE INDEX reminder_recipients_user ON reminder_recipients (user_id, rid, state, updated);"
+  "CREATE TABLE api_keys ("
+  "  id        INTEGER PRIMARY KEY,"
+  "  name      TEXT NOT NULL,"
+  "  hash      BLOB NOT NULL UNIQUE,"
+  "  scopes    TEXT NOT NULL,"
+  "  bot_id    INTEGER REFERENCES users ON DELETE CASCADE,"
+  "  created   INTEGER NOT NULL,"
+  "  last_used INTEGER NOT NULL DEFAULT 0,"
+  "  revoked   INTEGER NOT NULL DEFAULT 0"
+  ");"
+  /* A revoked key's name may be given to its replacement. */
+  "CREATE UNIQUE INDEX api_keys_name ON api_keys (name) WHERE revoked = 0;"
+  "CREATE INDEX api_keys_bot ON api_keys (bot_id);"
+  "CREATE TABLE webhooks ("
+  "  id       INTEGER PRIMARY KEY,"
+  "  name     TEXT NOT NULL UNIQUE,"
+  "  url      TEXT NOT NULL,"
+  "  secret   TEXT NOT NULL,"
+  "  events   TEXT NOT NULL,"
+  "  bot_id   INTEGER REFERENCES users ON DELETE CASCADE,"
+  "  created  INTEGER NOT NULL,"
+  "  disabled INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX webhooks_bot ON webhooks (bot_id);"
+  "CREATE TABLE webhook_deliveries ("
+  "  id           INTEGER PRIMARY KEY,"
+  "  webhook_id   INTEGER NOT NULL REFERENCES webhooks ON DELETE CASCADE,"
+  "  event        TEXT NOT NULL,"
+  "  body         TEXT NOT NULL,"
+  "  attempts     INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt INTEGER NOT NULL,"
+  "  created      INTEGER NOT NULL,"
+  "  delivered    INTEGER NOT NULL DEFAULT 0,"
+  "  last_attempt INTEGER NOT NULL DEFAULT 0,"
+  "  last_error   TEXT,"
+  "  given_up     INTEGER NOT NULL DEFAULT 0"
+  ");"
+  /* The head of each webhook's queue (MIN (id) of the pending ones) and
+   * the per-webhook figures come from this index. */
+  "CREATE INDEX webhook_deliveries_queue ON webhook_deliveries"
+  "  (webhook_id, delivered, given_up, id);"
+  "CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created);",
 };
 
 typedef enum {
@@ -105,6 +244,8 @@ typedef enum {
   STMT_USER_BY_ID,
   STMT_USER_LIST,
   STMT_USER_LOGIN,
+  STMT_USER_ENABLED_LOGIN,
+  STMT_USER_ROLE,
   STMT_USER_LAST_SEQ,
   STMT_USER_BUMP_SEQ,
   STMT_TOKEN_PURGE,
@@ -130,11 +271,7 @@ typedef enum {
   "  FROM users u LEFT JOIN departments d ON d.id = u.department_id "
 
 /* Column 0 is the mailbox seq (0 for history), then the message. */
-#define MESSAGE_COLUMNS \
-  "m.mid, m.client_id, s.login, r.login, m.text, m.time" \
-  "  FROM messages m" \
-  "  JOIN users s ON s.id = m.sender_id" \
-  "  JOIN users r ON r.id = m.recipient_id "
+#define MESSAGE_COLUMNS TD_SQLITE_MESSAGE_COLUMNS
 
 static const char * const stmt_sql[N_STMTS] = {
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -164,6 +301,8 @@ static const char * const stmt_sql[N_STMTS] = {
   /* Users without a department sort first (their department is ""). */
   [STMT_USER_LIST] = USER_SELECT "ORDER BY COALESCE (d.name, ''), u.login",
   [STMT_USER_LOGIN] = "SELECT login FROM users WHERE id = ?1",
+  [STMT_USER_ENABLED_LOGIN] = "SELECT login FROM users WHERE id = ?1 AND disabled = 0",
+  [STMT_USER_ROLE] = "SELECT role FROM users WHERE id = ?1",
   [STMT_USER_LAST_SEQ] = "SELECT last_seq FROM users WHERE id = ?1",
   [STMT_USER_BUMP_SEQ] = "UPDATE users SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq",
   [STMT_TOKEN_PURGE] = "DELETE FROM tokens WHERE user_id = ?1 AND expires <= ?2",
@@ -175,7 +314,7 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_TOKEN_DELETE] = "DELETE FROM tokens WHERE hash = ?1",
   [STMT_TOKEN_DELETE_USER] = "DELETE FROM tokens WHERE user_id = ?1",
   [STMT_MSG_FIND] =
-    "SELECT mid, recipient_id, text, time, sender_seq, recipient_seq"
+    "SELECT mid, recipient_id, text, time, sender_seq, recipient_seq, group_id"
     "  FROM messages WHERE sender_id = ?1 AND client_id = ?2",
   [STMT_MSG_INSERT] =
     "INSERT INTO messages (sender_id, recipient_id, client_id, text, time, conv_lo, conv_hi,"
@@ -205,6 +344,8 @@ struct _TdSqliteStore
   char         *path;
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STMTS];
+  /* Statements of the other files, keyed by the address of their SQL. */
+  GHashTable   *module_stmts;
 };
 
 static void td_sqlite_store_iface_init (TdStoreInterface *iface);
@@ -212,18 +353,12 @@ static void td_sqlite_store_iface_init (TdStoreInterface *iface);
 G_DEFINE_TYPE_WITH_CODE (TdSqliteStore, td_sqlite_store, G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (TD_TYPE_STORE, td_sqlite_store_iface_init))
 
-/* A cached statement borrowed for one call: the cleanup resets it, which
- * also ends any read transaction it holds open. */
-typedef sqlite3_stmt TdStmt;
-
-static void
-stmt_reset (TdStmt *stmt)
+void
+_td_stmt_reset (TdStmt *stmt)
 {
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdStmt, stmt_reset)
 
 static void
 set_sqlite_error (TdSqliteStore *self,
@@ -353,6 +488,110 @@ check_name (const char *value,
   return TRUE;
 }
 
+/* ---- shared with td-sqlite-store-groups.c and -integrations.c ---- */
+
+TdStmt *
+_td_sqlite_store_prepare (TdSqliteStore      *self,
+                          const char * const *sql,
+                          const char         *operation,
+                          GError            **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->module_stmts, sql);
+  int rc;
+
+  if (stmt != NULL)
+    return stmt;
+
+  rc = sqlite3_prepare_v3 (self->db, *sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, rc, operation, error);
+      return NULL;
+    }
+  g_hash_table_insert (self->module_stmts, (gpointer) sql, stmt);
+  return stmt;
+}
+
+gboolean
+_td_sqlite_store_step (TdSqliteStore *self,
+                       TdStmt        *stmt,
+                       const char    *operation,
+                       gboolean      *out_row,
+                       GError       **error)
+{
+  return step (self, stmt, operation, out_row, error);
+}
+
+gboolean
+_td_sqlite_store_run (TdSqliteStore *self,
+                      TdStmt        *stmt,
+                      const char    *operation,
+                      GError       **error)
+{
+  gboolean row = TRUE;
+
+  while (row)
+    {
+      if (!step (self, stmt, operation, &row, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+_td_sqlite_store_set_error (TdSqliteStore *self,
+                            int            rc,
+                            const char    *operation,
+                            GError       **error)
+{
+  set_sqlite_error (self, rc, operation, error);
+}
+
+const char *
+_td_sqlite_store_path (TdSqliteStore *self)
+{
+  return self->path;
+}
+
+int
+_td_sqlite_store_changes (TdSqliteStore *self)
+{
+  return sqlite3_changes (self->db);
+}
+
+gint64
+_td_sqlite_store_last_rowid (TdSqliteStore *self)
+{
+  return sqlite3_last_insert_rowid (self->db);
+}
+
+void
+_td_bind_text (TdStmt *stmt, int index, const char *text)
+{
+  bind_text (stmt, index, text);
+}
+
+char *
+_td_column_dup (TdStmt *stmt, int column)
+{
+  return column_dup (stmt, column);
+}
+
+gint64
+_td_now_ms (void)
+{
+  return now_ms ();
+}
+
+gboolean
+_td_check_name (const char *value,
+                const char *what,
+                gboolean    allow_empty,
+                GError    **error)
+{
+  return check_name (value, what, allow_empty, error);
+}
+
 static TdStoreUser *
 user_from_row (TdStmt *stmt)
 {
@@ -400,6 +639,27 @@ collect_messages (TdSqliteStore *self,
     }
 
   return NULL;
+}
+
+GPtrArray *
+_td_sqlite_store_collect_messages (TdSqliteStore *self,
+                                   TdStmt        *stmt,
+                                   const char    *operation,
+                                   GError       **error)
+{
+  return collect_messages (self, stmt, operation, error);
+}
+
+void
+_td_messages_reverse (GPtrArray *messages)
+{
+  for (guint i = 0; i < messages->len / 2; i++)
+    {
+      gpointer tmp = messages->pdata[i];
+
+      messages->pdata[i] = messages->pdata[messages->len - 1 - i];
+      messages->pdata[messages->len - 1 - i] = tmp;
+    }
 }
 
 /* ---- transactions ---- */
@@ -491,6 +751,7 @@ td_sqlite_store_ensure_department (TdStore *store, const char *name, GError **er
   TdSqliteStore *self = TD_SQLITE_STORE (store);
   const char *op = "store a department";
   gboolean row = FALSE;
+  gint64 id;
 
   if (!check_name (name, "department name", FALSE, error))
     return 0;
@@ -515,8 +776,13 @@ td_sqlite_store_ensure_department (TdStore *store, const char *name, GError **er
     bind_text (insert, 1, name);
     if (!step (self, insert, op, NULL, error))
       return 0;
-    return sqlite3_last_insert_rowid (self->db);
+    id = sqlite3_last_insert_rowid (self->db);
   }
+
+  /* Every department has its group from the start. */
+  if (!_td_sqlite_store_add_department_group (self, id, name, error))
+    return 0;
+  return id;
 }
 
 static GPtrArray *
@@ -567,10 +833,11 @@ td_sqlite_store_put_user (TdStore    *store,
       !check_name (department, "department name", TRUE, error) ||
       !check_name (title, "title", TRUE, error))
     return FALSE;
-  if (role != NULL && !g_str_equal (role, "user") && !g_str_equal (role, "admin"))
+  if (role != NULL && !g_str_equal (role, "user") && !g_str_equal (role, "admin") &&
+      !g_str_equal (role, "bot"))
     {
       g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
-                   "Unknown role “%s” (expected “user” or “admin”)", role);
+                   "Unknown role “%s” (expected “user”, “admin” or “bot”)", role);
       return FALSE;
     }
 
@@ -764,8 +1031,9 @@ td_sqlite_store_get_user_by_id (TdStore *store, gint64 id, GError **error)
 }
 
 /* Users who sent or received messages are refused: their messages must
- * keep a sender and a recipient.  Tokens and cursors go with the user
- * (ON DELETE CASCADE). */
+ * keep a sender and a recipient.  Tokens, cursors, read marks, reminder
+ * recipients, bot keys and bot webhooks go with the user (ON DELETE
+ * CASCADE); ad-hoc groups left empty are deleted. */
 static gboolean
 td_sqlite_store_delete_user (TdStore *store, const char *login, GError **error)
 {
@@ -793,6 +1061,9 @@ td_sqlite_store_delete_user (TdStore *store, const char *login, GError **error)
         return FALSE;
       }
   }
+
+  if (!_td_sqlite_store_forget_user_groups (self, user->id, error))
+    return FALSE;
 
   {
     g_autoptr(TdStmt) stmt = get_stmt (self, STMT_USER_DELETE, op, error);
@@ -935,11 +1206,12 @@ td_sqlite_store_revoke_token (TdStore      *store,
 
 /* ---- messages ---- */
 
+/* Runs one of the "SELECT <text> FROM users WHERE id = ?1" statements. */
 static char *
-lookup_login (TdSqliteStore *self, gint64 id, GError **error)
+lookup_user_text (TdSqliteStore *self, StmtId id_stmt, gint64 id, GError **error)
 {
   const char *op = "look up a user";
-  g_autoptr(TdStmt) stmt = get_stmt (self, STMT_USER_LOGIN, op, error);
+  g_autoptr(TdStmt) stmt = get_stmt (self, id_stmt, op, error);
   gboolean row = FALSE;
 
   if (stmt == NULL)
@@ -954,6 +1226,45 @@ lookup_login (TdSqliteStore *self, gint64 id, GError **error)
     }
 
   return column_dup (stmt, 0);
+}
+
+static char *
+lookup_login (TdSqliteStore *self, gint64 id, GError **error)
+{
+  return lookup_user_text (self, STMT_USER_LOGIN, id, error);
+}
+
+char *
+_td_sqlite_store_lookup_login (TdSqliteStore *self, gint64 id, GError **error)
+{
+  return lookup_user_text (self, STMT_USER_LOGIN, id, error);
+}
+
+char *
+_td_sqlite_store_enabled_login (TdSqliteStore *self, gint64 id, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *login = lookup_user_text (self, STMT_USER_ENABLED_LOGIN, id, &local_error);
+
+  if (login == NULL &&
+      g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND))
+    g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
+                 "No enabled user with id %" G_GINT64_FORMAT, id);
+  else if (login == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return login;
+}
+
+char *
+_td_sqlite_store_user_role (TdSqliteStore *self, gint64 id, GError **error)
+{
+  return lookup_user_text (self, STMT_USER_ROLE, id, error);
+}
+
+void
+_td_set_unknown_id (GError **error, gint64 id)
+{
+  set_unknown_id (error, id);
 }
 
 /* Raises @user_id's mailbox counter; returns the new seq, 0 on error. */
@@ -1047,7 +1358,9 @@ find_duplicate (TdSqliteStore     *self,
   if (!row)
     return TRUE;
 
-  if (sqlite3_column_int64 (stmt, 1) != recipient_id ||
+  /* A group message (group_id set) never matches a 1:1 send. */
+  if (sqlite3_column_type (stmt, 6) != SQLITE_NULL ||
+      sqlite3_column_int64 (stmt, 1) != recipient_id ||
       g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), text) != 0)
     {
       g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_CONFLICT,
@@ -1207,13 +1520,7 @@ td_sqlite_store_history (TdStore  *store,
   if (more)
     g_ptr_array_set_size (messages, limit);
   /* Newest first from the query; callers want oldest first. */
-  for (guint i = 0; i < messages->len / 2; i++)
-    {
-      gpointer tmp = messages->pdata[i];
-
-      messages->pdata[i] = messages->pdata[messages->len - 1 - i];
-      messages->pdata[messages->len - 1 - i] = tmp;
-    }
+  _td_messages_reverse (messages);
 
   if (out_more != NULL)
     *out_more = more;
@@ -1372,8 +1679,53 @@ check_version (TdSqliteStore *self, gint64 version, GError **error)
   return FALSE;
 }
 
+/* Fails if the schema step left a dangling reference (foreign keys are
+ * off while it runs). */
+static gboolean
+check_foreign_keys (TdSqliteStore *self, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (self->db, "PRAGMA foreign_key_check", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_FAILED,
+                 "Cannot upgrade the schema of %s: table %s has a row whose "
+                 "reference to %s is broken", self->path,
+                 (const char *) sqlite3_column_text (stmt, 0),
+                 (const char *) sqlite3_column_text (stmt, 2));
+  else if (rc != SQLITE_DONE)
+    set_sqlite_error (self, rc, "check foreign keys", error);
+  sqlite3_finalize (stmt);
+
+  return rc == SQLITE_DONE;
+}
+
+static gboolean
+migrate_steps (TdSqliteStore *self, GError **error);
+
+/* Foreign keys are off while the steps run: rebuilding a table (the only
+ * way to change a CHECK) drops the old one, and with foreign keys on that
+ * would cascade into every table referring to it.  The pragma is a no-op
+ * inside a transaction, hence here; each step checks the references
+ * itself before it commits. */
 static gboolean
 migrate (TdSqliteStore *self, GError **error)
+{
+  gboolean ok;
+
+  if (!exec_sql (self, "PRAGMA foreign_keys = OFF", "configure the database", error))
+    return FALSE;
+  ok = migrate_steps (self, error);
+  if (!exec_sql (self, "PRAGMA foreign_keys = ON", "configure the database",
+                 ok ? error : NULL))
+    return FALSE;
+  return ok;
+}
+
+static gboolean
+migrate_steps (TdSqliteStore *self, GError **error)
 {
   gint64 version = 0;
 
@@ -1399,6 +1751,7 @@ migrate (TdSqliteStore *self, GError **error)
 
       bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, version + 1);
       if (!exec_sql (self, migrations[version], "upgrade the schema", error) ||
+          !check_foreign_keys (self, error) ||
           !exec_sql (self, bump, "upgrade the schema", error) ||
           !exec_sql (self, "COMMIT", "upgrade the schema", error))
         {
@@ -1549,6 +1902,7 @@ td_sqlite_store_finalize (GObject *object)
 
   for (guint i = 0; i < N_STMTS; i++)
     g_clear_pointer (&self->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&self->module_stmts, g_hash_table_unref);
   /* Closing rolls back a transaction left open. */
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self->path);
@@ -1565,8 +1919,16 @@ td_sqlite_store_class_init (TdSqliteStoreClass *klass)
 }
 
 static void
+finalize_stmt (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
 td_sqlite_store_init (TdSqliteStore *self)
 {
+  self->module_stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                              finalize_stmt);
 }
 
 static void
@@ -1597,4 +1959,6 @@ td_sqlite_store_iface_init (TdStoreInterface *iface)
   iface->history = td_sqlite_store_history;
   iface->get_cursor = td_sqlite_store_get_cursor;
   iface->set_cursor = td_sqlite_store_set_cursor;
+  _td_sqlite_store_groups_iface_init (iface);
+  _td_sqlite_store_integrations_iface_init (iface);
 }

@@ -39,6 +39,91 @@ td_store_send_result_clear (TdStoreSendResult *result)
   result->duplicate = FALSE;
 }
 
+void
+td_store_delivery_free (TdStoreDelivery *delivery)
+{
+  if (delivery == NULL)
+    return;
+
+  g_free (delivery->login);
+  g_clear_pointer (&delivery->copy, td_message_unref);
+  g_free (delivery);
+}
+
+void
+td_store_group_send_result_clear (TdStoreGroupSendResult *result)
+{
+  g_return_if_fail (result != NULL);
+
+  g_clear_pointer (&result->sender_copy, td_message_unref);
+  g_clear_pointer (&result->deliveries, g_ptr_array_unref);
+  result->duplicate = FALSE;
+}
+
+void
+td_store_reminder_free (TdStoreReminder *reminder)
+{
+  if (reminder == NULL)
+    return;
+
+  g_free (reminder->source);
+  g_free (reminder->title);
+  g_free (reminder->body);
+  g_free (reminder->link);
+  g_free (reminder->category);
+  g_free (reminder->idempotency_key);
+  g_free (reminder);
+}
+
+void
+td_store_recipient_free (TdStoreRecipient *recipient)
+{
+  if (recipient == NULL)
+    return;
+
+  g_free (recipient->login);
+  g_free (recipient);
+}
+
+void
+td_store_api_key_free (TdStoreApiKey *key)
+{
+  if (key == NULL)
+    return;
+
+  g_free (key->name);
+  g_free (key->scopes);
+  g_free (key->bot_login);
+  g_free (key);
+}
+
+void
+td_store_webhook_free (TdStoreWebhook *hook)
+{
+  if (hook == NULL)
+    return;
+
+  g_free (hook->name);
+  g_free (hook->url);
+  g_free (hook->secret);
+  g_free (hook->events);
+  g_free (hook->last_error);
+  g_free (hook);
+}
+
+void
+td_store_delivery_job_free (TdStoreDeliveryJob *job)
+{
+  if (job == NULL)
+    return;
+
+  g_free (job->url);
+  g_free (job->secret);
+  g_free (job->event);
+  g_free (job->body);
+  g_free (job);
+}
+
 /* Every wrapper checks the instance and that the backend implements the
  * method, so a half-written backend fails loudly instead of crashing. */
 #define STORE_IFACE_CHECK(self, vfunc, val) \
@@ -326,4 +411,355 @@ td_store_set_cursor (TdStore    *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return TD_STORE_GET_IFACE (self)->set_cursor (self, user_id, device, seq, error);
+}
+
+TdGroup *
+td_store_create_group (TdStore      *self,
+                       gint64        owner_id,
+                       const char   *name,
+                       const gint64 *member_ids,
+                       guint         n_members,
+                       gint64        time_ms,
+                       GError      **error)
+{
+  STORE_IFACE_CHECK (self, create_group, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->create_group (self, owner_id, name, member_ids, n_members,
+                                                  time_ms, error);
+}
+
+TdGroup *
+td_store_get_group (TdStore *self, gint64 group_id, GError **error)
+{
+  STORE_IFACE_CHECK (self, get_group, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->get_group (self, group_id, error);
+}
+
+GPtrArray *
+td_store_list_user_groups (TdStore *self, gint64 user_id, GError **error)
+{
+  STORE_IFACE_CHECK (self, list_user_groups, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->list_user_groups (self, user_id, error);
+}
+
+GPtrArray *
+td_store_list_groups (TdStore *self, GError **error)
+{
+  STORE_IFACE_CHECK (self, list_groups, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->list_groups (self, error);
+}
+
+TdGroup *
+td_store_update_group (TdStore      *self,
+                       gint64        group_id,
+                       const char   *name,
+                       const gint64 *add_ids,
+                       guint         n_add,
+                       const gint64 *remove_ids,
+                       guint         n_remove,
+                       GError      **error)
+{
+  STORE_IFACE_CHECK (self, update_group, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->update_group (self, group_id, name, add_ids, n_add,
+                                                  remove_ids, n_remove, error);
+}
+
+gboolean
+td_store_add_group_message (TdStore                *self,
+                            gint64                  sender_id,
+                            gint64                  group_id,
+                            const char             *client_id,
+                            const char             *text,
+                            gint64                  time_ms,
+                            TdStoreGroupSendResult *out,
+                            GError                **error)
+{
+  STORE_IFACE_CHECK (self, add_group_message, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return TD_STORE_GET_IFACE (self)->add_group_message (self, sender_id, group_id, client_id,
+                                                       text, time_ms, out, error);
+}
+
+GPtrArray *
+td_store_group_history (TdStore  *self,
+                        gint64    group_id,
+                        gint64    before_mid,
+                        guint     limit,
+                        gboolean *out_more,
+                        GError  **error)
+{
+  STORE_IFACE_CHECK (self, group_history, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->group_history (self, group_id, before_mid, limit, out_more,
+                                                   error);
+}
+
+gboolean
+td_store_set_read (TdStore *self,
+                   gint64   user_id,
+                   gint64   peer_user_id,
+                   gint64   group_id,
+                   gint64   mid,
+                   GError **error)
+{
+  STORE_IFACE_CHECK (self, set_read, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return TD_STORE_GET_IFACE (self)->set_read (self, user_id, peer_user_id, group_id, mid,
+                                              error);
+}
+
+GPtrArray *
+td_store_get_reads (TdStore *self,
+                    gint64   user_id,
+                    gint64   peer_user_id,
+                    gint64   group_id,
+                    GError **error)
+{
+  STORE_IFACE_CHECK (self, get_reads, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->get_reads (self, user_id, peer_user_id, group_id, error);
+}
+
+TdStoreReminder *
+td_store_add_reminder (TdStore               *self,
+                       const TdStoreReminder *reminder,
+                       const gint64          *recipient_ids,
+                       guint                  n_recipients,
+                       gboolean              *out_duplicate,
+                       GError               **error)
+{
+  STORE_IFACE_CHECK (self, add_reminder, NULL);
+  g_return_val_if_fail (reminder != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->add_reminder (self, reminder, recipient_ids, n_recipients,
+                                                  out_duplicate, error);
+}
+
+TdStoreReminder *
+td_store_get_reminder (TdStore *self, gint64 rid, GError **error)
+{
+  STORE_IFACE_CHECK (self, get_reminder, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->get_reminder (self, rid, error);
+}
+
+GPtrArray *
+td_store_list_recipients (TdStore *self, gint64 rid, GError **error)
+{
+  STORE_IFACE_CHECK (self, list_recipients, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->list_recipients (self, rid, error);
+}
+
+GPtrArray *
+td_store_user_reminders (TdStore *self,
+                         gint64   user_id,
+                         gint64   since_ms,
+                         guint    limit,
+                         GError **error)
+{
+  STORE_IFACE_CHECK (self, user_reminders, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->user_reminders (self, user_id, since_ms, limit, error);
+}
+
+TdReminder *
+td_store_get_user_reminder (TdStore *self,
+                            gint64   rid,
+                            gint64   user_id,
+                            GError **error)
+{
+  STORE_IFACE_CHECK (self, get_user_reminder, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->get_user_reminder (self, rid, user_id, error);
+}
+
+TdReminder *
+td_store_update_reminder (TdStore         *self,
+                          gint64           rid,
+                          gint64           user_id,
+                          TdReminderAction action,
+                          gint64           until_ms,
+                          gint64           now_ms,
+                          gboolean        *out_changed,
+                          GError         **error)
+{
+  STORE_IFACE_CHECK (self, update_reminder, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->update_reminder (self, rid, user_id, action, until_ms,
+                                                     now_ms, out_changed, error);
+}
+
+gint64
+td_store_last_reminder_id (TdStore *self, GError **error)
+{
+  STORE_IFACE_CHECK (self, last_reminder_id, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  return TD_STORE_GET_IFACE (self)->last_reminder_id (self, error);
+}
+
+gint64
+td_store_add_api_key (TdStore      *self,
+                      const char   *name,
+                      const guint8 *hash,
+                      gsize         hash_len,
+                      const char   *scopes,
+                      gint64        bot_id,
+                      gint64        time_ms,
+                      GError      **error)
+{
+  STORE_IFACE_CHECK (self, add_api_key, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  return TD_STORE_GET_IFACE (self)->add_api_key (self, name, hash, hash_len, scopes, bot_id,
+                                                 time_ms, error);
+}
+
+TdStoreApiKey *
+td_store_check_api_key (TdStore      *self,
+                        const guint8 *hash,
+                        gsize         hash_len,
+                        gint64        now_ms,
+                        GError      **error)
+{
+  STORE_IFACE_CHECK (self, check_api_key, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->check_api_key (self, hash, hash_len, now_ms, error);
+}
+
+gboolean
+td_store_revoke_api_key (TdStore *self, const char *name, GError **error)
+{
+  STORE_IFACE_CHECK (self, revoke_api_key, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return TD_STORE_GET_IFACE (self)->revoke_api_key (self, name, error);
+}
+
+GPtrArray *
+td_store_list_api_keys (TdStore *self, GError **error)
+{
+  STORE_IFACE_CHECK (self, list_api_keys, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->list_api_keys (self, error);
+}
+
+gint64
+td_store_add_webhook (TdStore    *self,
+                      const char *name,
+                      const char *url,
+                      const char *secret,
+                      const char *events,
+                      gint64      bot_id,
+                      gint64      time_ms,
+                      GError    **error)
+{
+  STORE_IFACE_CHECK (self, add_webhook, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  return TD_STORE_GET_IFACE (self)->add_webhook (self, name, url, secret, events, bot_id,
+                                                 time_ms, error);
+}
+
+gboolean
+td_store_delete_webhook (TdStore *self, const char *name, GError **error)
+{
+  STORE_IFACE_CHECK (self, delete_webhook, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return TD_STORE_GET_IFACE (self)->delete_webhook (self, name, error);
+}
+
+GPtrArray *
+td_store_list_webhooks (TdStore *self, GError **error)
+{
+  STORE_IFACE_CHECK (self, list_webhooks, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->list_webhooks (self, error);
+}
+
+guint
+td_store_enqueue_event (TdStore    *self,
+                        const char *event,
+                        gint64      bot_id,
+                        const char *body,
+                        gint64      time_ms,
+                        GError    **error)
+{
+  STORE_IFACE_CHECK (self, enqueue_event, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  return TD_STORE_GET_IFACE (self)->enqueue_event (self, event, bot_id, body, time_ms, error);
+}
+
+GPtrArray *
+td_store_due_deliveries (TdStore *self,
+                         gint64   now_ms,
+                         guint    limit,
+                         GError **error)
+{
+  STORE_IFACE_CHECK (self, due_deliveries, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return TD_STORE_GET_IFACE (self)->due_deliveries (self, now_ms, limit, error);
+}
+
+gint64
+td_store_next_delivery_time (TdStore *self, GError **error)
+{
+  STORE_IFACE_CHECK (self, next_delivery_time, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  return TD_STORE_GET_IFACE (self)->next_delivery_time (self, error);
+}
+
+gboolean
+td_store_delivery_succeeded (TdStore *self,
+                             gint64   delivery_id,
+                             gint64   now_ms,
+                             GError **error)
+{
+  STORE_IFACE_CHECK (self, delivery_succeeded, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return TD_STORE_GET_IFACE (self)->delivery_succeeded (self, delivery_id, now_ms, error);
+}
+
+gboolean
+td_store_delivery_failed (TdStore    *self,
+                          gint64      delivery_id,
+                          const char *error_text,
+                          gint64      now_ms,
+                          gint64      next_ms,
+                          GError    **error)
+{
+  STORE_IFACE_CHECK (self, delivery_failed, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return TD_STORE_GET_IFACE (self)->delivery_failed (self, delivery_id, error_text, now_ms,
+                                                     next_ms, error);
 }
