@@ -82,6 +82,7 @@ merge_user (TdRoster *self, const TdStoreUser *su)
   replace (&user->department, su->department);
   replace (&user->title, su->title);
   user->admin = g_strcmp0 (su->role, "admin") == 0;
+  user->bot = g_strcmp0 (su->role, "bot") == 0;
   user->disabled = su->disabled;
   return user;
 }
@@ -166,11 +167,17 @@ td_roster_user_presence (const TdRosterUser *user)
   return user->sessions->len == 0 ? TD_PRESENCE_OFFLINE : user->status;
 }
 
+TdRole
+td_roster_user_role (const TdRosterUser *user)
+{
+  return user->admin ? TD_ROLE_ADMIN : user->bot ? TD_ROLE_BOT : TD_ROLE_USER;
+}
+
 TdUser *
 td_roster_user_to_proto (const TdRosterUser *user)
 {
-  return td_user_new (user->login, user->name, user->department, user->title,
-                      td_roster_user_presence (user));
+  return td_user_new_full (user->login, user->name, user->department, user->title,
+                           td_roster_user_presence (user), td_roster_user_role (user));
 }
 
 GPtrArray *

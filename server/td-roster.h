@@ -19,6 +19,7 @@ typedef struct {
   char       *department;
   char       *title;
   gboolean    admin;
+  gboolean    bot;          /* role "bot": an account driven by an API key */
   gboolean    disabled;     /* disabled or removed from the directory */
   TdPresence  status;       /* chosen by the latest device; meaningful while online */
   GPtrArray  *sessions;     /* TdSession*, authenticated and open */
@@ -38,6 +39,8 @@ guint         td_roster_get_n_users  (TdRoster *self);
 TdRosterUser *td_roster_ensure       (TdRoster *self, const TdStoreUser *user);
 
 TdPresence    td_roster_user_presence (const TdRosterUser *user);
+TdRole        td_roster_user_role    (const TdRosterUser *user);
+/* The directory entry, with presence and role. */
 TdUser       *td_roster_user_to_proto (const TdRosterUser *user);
 /* Encoded directory frames, at most @per_frame users each, the last one
  * complete:true.  Returns GBytes*. */

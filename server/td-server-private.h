@@ -8,6 +8,7 @@
 #include "td-store-worker.h"
 #include "td-transport.h"
 #include "td-roster.h"
+#include "td-webhooks.h"
 
 G_BEGIN_DECLS
 
@@ -34,8 +35,19 @@ struct _TdServer
   TdTransport   *transport;
   SoupServer    *http;
   TdRoster      *roster;
+  TdWebhooks    *webhooks;       /* outgoing webhook dispatcher (td-webhooks.c) */
+  /* Group memberships of ad-hoc and department groups, for fan-out of
+   * typing and receipts without a store round trip: gint64* id ->
+   * TdGroup* (td-push.c keeps it current). */
+  GHashTable    *groups;
+  gint64         pushed_rid;     /* highest reminder id pushed live (td-push.c) */
+  guint          reminder_poll_id;
 
   GQueue         pending_auth;   /* TdSession*, oldest first */
+  /* HTTP requests being read: SoupServerMessage* -> gint64* deadline
+   * (monotonic µs); see reap_slow_requests() in td-server.c. */
+  GHashTable    *reading;
+  guint          slow_requests_closed;
   /* Throttles: failed password logins per client IP in the current
    * minute (char* -> FailWindow*) and per-user message token buckets
    * (login -> TokenBucket*); stale entries are pruned once a minute. */
@@ -62,5 +74,39 @@ gboolean _td_server_login_throttled (TdServer *self, const char *address, guint 
 void     _td_server_login_failed    (TdServer *self, const char *address);
 /* Takes one message from @login's rate budget; FALSE if there is none. */
 gboolean _td_server_take_message    (TdServer *self, const char *login);
+
+/* ---- live delivery (td-push.c) ---- */
+
+/* Loads the group cache and starts the reminder poll (reminders written by
+ * tidingsctl are pushed to online people within a few seconds). */
+void _td_server_push_start (TdServer *self);
+void _td_server_push_stop  (TdServer *self);
+/* Sends an encoded frame to every open session of @user but @except. */
+void _td_server_send_to_user (TdServer *self, TdRosterUser *user, TdSession *except,
+                              GBytes *frame);
+/* Delivers a committed 1:1 message (the result of td_store_add_message)
+ * to the recipient's devices and the sender's other devices. */
+void _td_server_deliver_message (TdServer *self, TdSession *except,
+                                 gint64 sender_id, gint64 recipient_id,
+                                 const TdStoreSendResult *result);
+/* Delivers a committed group message to every member's devices (and the
+ * sender's other devices). */
+void _td_server_deliver_group   (TdServer *self, TdSession *except, gint64 sender_id,
+                                 const TdStoreGroupSendResult *result);
+/* A group was created or changed: updates the cache and sends "group" to
+ * every member's sessions (and removed:true to @removed logins). */
+void _td_server_group_changed   (TdServer *self, TdGroup *group,
+                                 const char * const *removed);
+/* A group was deleted (its last member left). */
+void _td_server_group_deleted   (TdServer *self, gint64 group_id,
+                                 const char * const *removed);
+/* Rereads every group after a directory reload: department groups follow
+ * the directory, and their members are told with "group" frames. */
+void _td_server_refresh_groups  (TdServer *self);
+/* Cached group, or NULL (not a group / unknown). */
+TdGroup *_td_server_lookup_group (TdServer *self, gint64 group_id);
+/* A reminder was committed: pushes it (as each recipient sees it) to the
+ * recipients' open sessions.  Reads the recipients from the store. */
+void _td_server_push_reminder   (TdServer *self, gint64 rid);
 
 G_END_DECLS

@@ -4,7 +4,9 @@
  * the database becomes a job on the store worker, and its answer is sent
  * from the job's completion, i.e. after the COMMIT that made it durable.
  * Jobs hold a reference on the session, so a connection that goes away
- * while its jobs run only turns the answers into no-ops.
+ * while its jobs run only turns the answers into no-ops.  This file has
+ * login, backlog, send (to people and groups), ack, history and logout;
+ * td-session-groups.c the frames of protocol section 12.
  */
 #define G_LOG_DOMAIN "tidingsd"
 
@@ -12,37 +14,10 @@
 
 #include <string.h>
 
-#include "td-password.h"
-#include "td-server-private.h"
-#include "td-session.h"
+#include "td-session-private.h"
+#include "td-webhook-events.h"
 
-struct _TdSession
-{
-  gatomicrefcount  ref_count;
-  TdServer        *server;       /* not owned: outlives every session */
-  TdConn          *conn;         /* NULL once closed */
-  TdSessionState   state;
-  gint64           created;      /* monotonic µs */
-  GList            pending_link; /* in server->pending_auth while NEW/AUTHENTICATING */
-
-  TdRosterUser    *user;
-  char            *device;
-  guint8           token_hash[TD_TOKEN_HASH_LEN];
-  guint            failed_auths;
-
-  /* Mailbox delivery: everything up to delivered_seq was sent on this
-   * connection, in order. */
-  gint64           delivered_seq;
-  gboolean         syncing;        /* backlog not finished: "synced" not sent */
-  gboolean         fetch_running;
-  gboolean         fetch_again;    /* something arrived while fetching */
-  guint            fetch_retry_id; /* waiting for the send queue to drain */
-
-  /* Acks are coalesced: at most one ack job in flight per session. */
-  gint64           ack_wanted;
-  gint64           ack_stored;
-  gboolean         ack_running;
-};
+G_DEFINE_QUARK (td-session-refusal-quark, _td_session_refusal)
 
 static void start_fetch (TdSession *self);
 
@@ -74,6 +49,7 @@ td_session_unref (TdSession *self)
     return;
   g_assert (self->conn == NULL);
   g_clear_handle_id (&self->fetch_retry_id, g_source_remove);
+  g_clear_pointer (&self->typing_sent, g_hash_table_unref);
   g_free (self->device);
   g_free (self);
 }
@@ -104,8 +80,8 @@ td_session_get_pending_link (TdSession *self)
 
 /* ---- sending ---- */
 
-static void
-send_frame (TdSession *self, const TdFrame *frame)
+void
+_td_session_send_frame (TdSession *self, const TdFrame *frame)
 {
   g_autofree char *text = NULL;
   gsize len;
@@ -114,6 +90,15 @@ send_frame (TdSession *self, const TdFrame *frame)
     return;
   text = td_frame_encode (frame, &len);
   td_conn_send_text (self->conn, text, len);
+}
+
+GBytes *
+_td_frame_to_bytes (const TdFrame *frame)
+{
+  gsize len;
+  char *text = td_frame_encode (frame, &len);
+
+  return g_bytes_new_take (text, len);
 }
 
 void
@@ -128,16 +113,16 @@ td_session_send_bytes (TdSession *self, GBytes *frame)
   td_conn_send_text (self->conn, data, len);
 }
 
-static void
-send_error (TdSession   *self,
-            const char  *req,
-            TdErrorCode  code,
-            const char  *id,
-            const char  *message)
+void
+_td_session_send_error (TdSession   *self,
+                        const char  *req,
+                        TdErrorCode  code,
+                        const char  *id,
+                        const char  *message)
 {
   g_autoptr(TdFrame) frame = td_frame_new_error (req, code, message, id);
 
-  send_frame (self, frame);
+  _td_session_send_frame (self, frame);
 }
 
 void
@@ -148,8 +133,8 @@ td_session_close (TdSession *self, gushort code, const char *reason)
 }
 
 /* A short, stable tag for a login in logs: people's names stay out of them. */
-static char *
-disguise (const char *login)
+char *
+_td_session_disguise (const char *login)
 {
   return g_strdup_printf ("u%08x", g_str_hash (login));
 }
@@ -173,18 +158,25 @@ store_error_code (const GError *error)
   return TD_ERR_INTERNAL;
 }
 
-static void
-send_store_error (TdSession *self, const char *req, const char *id, const GError *error)
+void
+_td_session_send_store_error (TdSession *self, const char *req, const char *id, const GError *error)
 {
-  TdErrorCode code = store_error_code (error);
+  TdErrorCode code;
 
+  if (error->domain == TD_SESSION_REFUSAL)
+    {
+      _td_session_send_error (self, req, (TdErrorCode) error->code, id, error->message);
+      return;
+    }
+  code = store_error_code (error);
   if (code == TD_ERR_UNAVAILABLE || code == TD_ERR_INTERNAL)
     {
       g_warning ("store failure: %s", error->message);
-      send_error (self, req, code, id, "the server cannot store data right now; try again");
+      _td_session_send_error (self, req, code, id,
+                              "the server cannot store data right now; try again");
     }
   else
-    send_error (self, req, code, id, error->message);
+    _td_session_send_error (self, req, code, id, error->message);
 }
 
 /* ---- login ---- */
@@ -203,6 +195,8 @@ typedef struct {
   TdStoreUser *user;
   gint64     cursor;
   gint64     last_seq;
+  GPtrArray *groups;      /* TdGroup* */
+  GPtrArray *reminders;   /* TdReminder* */
 } AuthJob;
 
 static void
@@ -219,6 +213,8 @@ auth_job_free (gpointer data)
   g_free (job->token);
   g_free (job->device);
   g_clear_pointer (&job->user, td_store_user_free);
+  g_clear_pointer (&job->groups, g_ptr_array_unref);
+  g_clear_pointer (&job->reminders, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -227,7 +223,7 @@ fail_auth (TdSession *self, const char *req, TdErrorCode code, const char *messa
 {
   self->state = TD_SESSION_NEW;
   self->failed_auths++;
-  send_error (self, req, code, NULL, message);
+  _td_session_send_error (self, req, code, NULL, message);
   if (self->failed_auths >= TD_SERVER_MAX_FAILED_AUTH)
     td_session_close (self, TD_CLOSE_POLICY, "too many failed logins");
 }
@@ -257,13 +253,14 @@ become_active (TdSession *self, AuthJob *job)
 
   me = td_roster_user_to_proto (self->user);
   welcome = td_frame_new_welcome (job->req, me, job->token, job->expires, job->last_seq);
-  send_frame (self, welcome);
+  _td_session_send_frame (self, welcome);
 
   directory = td_roster_encode_directory (server->roster, TD_SERVER_DIRECTORY_CHUNK);
   for (guint i = 0; i < directory->len; i++)
     td_session_send_bytes (self, g_ptr_array_index (directory, i));
+  _td_session_send_start (self, job->groups, job->reminders);
 
-  tag = disguise (self->user->login);
+  tag = _td_session_disguise (self->user->login);
   g_debug ("%s logged in from %s (device cursor %" G_GINT64_FORMAT ", mailbox %" G_GINT64_FORMAT ")",
            tag, td_conn_get_peer (self->conn), job->cursor, job->last_seq);
 
@@ -297,6 +294,10 @@ login_job_run (TdStore *store, gpointer data, GError **error)
   job->last_seq = td_store_mailbox_last_seq (store, job->user->id, error);
   if (job->last_seq < 0)
     return NULL;
+  /* Read in the same job as the cursor: a group change or reminder that
+   * commits later is pushed live to the session, which is active by then. */
+  if (!_td_session_load_start (store, job->user->id, &job->groups, &job->reminders, error))
+    return NULL;
   return job;
 }
 
@@ -316,7 +317,7 @@ login_job_done (gpointer result, const GError *error, gpointer user_data)
       else
         {
           self->state = TD_SESSION_NEW;
-          send_store_error (self, job->req, NULL, error);
+          _td_session_send_store_error (self, job->req, NULL, error);
         }
       return;
     }
@@ -348,7 +349,7 @@ verify_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!ok || job->user == NULL || job->user->disabled)
     {
-      g_autofree char *tag = disguise (job->login);
+      g_autofree char *tag = _td_session_disguise (job->login);
       g_message ("failed login for %s from %s", tag, td_conn_get_peer (self->conn));
       _td_server_login_failed (self->server, td_conn_get_address (self->conn));
       fail_auth (self, job->req, TD_ERR_AUTH_FAILED, "unknown user or wrong password");
@@ -393,7 +394,7 @@ lookup_job_done (gpointer result, const GError *error, gpointer user_data)
   if (error != NULL)
     {
       self->state = TD_SESSION_NEW;
-      send_store_error (self, job->req, NULL, error);
+      _td_session_send_store_error (self, job->req, NULL, error);
       auth_job_free (job);
       return;
     }
@@ -416,12 +417,14 @@ handle_auth (TdSession *self, const TdFrame *frame)
 
   if (self->state == TD_SESSION_ACTIVE)
     {
-      send_error (self, req, TD_ERR_ALREADY_AUTHENTICATED, NULL, "this connection is already logged in");
+      _td_session_send_error (self, req, TD_ERR_ALREADY_AUTHENTICATED, NULL,
+                              "this connection is already logged in");
       return;
     }
   if (self->state == TD_SESSION_AUTHENTICATING)
     {
-      send_error (self, req, TD_ERR_BAD_REQUEST, NULL, "a login is already being checked on this connection");
+      _td_session_send_error (self, req, TD_ERR_BAD_REQUEST, NULL,
+                              "a login is already being checked on this connection");
       return;
     }
 
@@ -526,7 +529,7 @@ fetch_job_done (gpointer result, const GError *error, gpointer user_data)
       if (td_message_get_seq (msg) <= self->delivered_seq)
         continue;
       frame = td_frame_new_message (msg);
-      send_frame (self, frame);
+      _td_session_send_frame (self, frame);
       self->delivered_seq = td_message_get_seq (msg);
     }
 
@@ -541,7 +544,7 @@ fetch_job_done (gpointer result, const GError *error, gpointer user_data)
       g_autoptr(TdFrame) synced = td_frame_new_synced (self->delivered_seq);
 
       self->syncing = FALSE;
-      send_frame (self, synced);
+      _td_session_send_frame (self, synced);
     }
 }
 
@@ -612,7 +615,10 @@ typedef struct {
   char      *text;
   gint64     time;
   gint64     recipient_id;
-  TdStoreSendResult result;
+  gint64     group_id;       /* sending to a group, else 0 */
+  guint      events_queued;  /* webhook deliveries queued (message to a bot) */
+  TdStoreSendResult      result;
+  TdStoreGroupSendResult group_result;
 } SendJob;
 
 static void
@@ -626,7 +632,28 @@ send_job_free (gpointer data)
   g_free (job->to);
   g_free (job->text);
   td_store_send_result_clear (&job->result);
+  td_store_group_send_result_clear (&job->group_result);
   g_free (job);
+}
+
+static gpointer
+send_group_job_run (TdStore *store, SendJob *job, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (td_store_add_group_message (store, job->sender_id, job->group_id, job->id, job->text,
+                                  job->time, &job->group_result, &local_error))
+    return job;
+
+  if (g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND))
+    g_set_error (error, TD_SESSION_REFUSAL, TD_ERR_UNKNOWN_RECIPIENT,
+                 "there is no group \"%s\"", job->to);
+  else if (g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID))
+    g_set_error (error, TD_SESSION_REFUSAL, TD_ERR_FORBIDDEN,
+                 "you are not a member of group \"%s\"", job->to);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
 }
 
 static gpointer
@@ -635,6 +662,9 @@ send_job_run (TdStore *store, gpointer data, GError **error)
   SendJob *job = data;
   g_autoptr(TdStoreUser) recipient = NULL;
   g_autoptr(GError) local_error = NULL;
+
+  if (job->group_id != 0)
+    return send_group_job_run (store, job, error);
 
   recipient = td_store_get_user (store, job->to, &local_error);
   if (recipient == NULL || recipient->disabled)
@@ -651,32 +681,24 @@ send_job_run (TdStore *store, gpointer data, GError **error)
   if (!td_store_add_message (store, job->sender_id, recipient->id, job->id, job->text,
                              job->time, &job->result, error))
     return NULL;
-  return job;
-}
 
-static void
-fan_out (TdRosterUser *user, TdSession *except, TdMessage *message)
-{
-  g_autoptr(TdFrame) frame = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  char *text;
-  gsize len;
-
-  if (user == NULL || user->sessions->len == 0)
-    return;
-  if (user->sessions->len == 1 && g_ptr_array_index (user->sessions, 0) == except)
-    return;
-
-  /* Encoded once, sent to every device. */
-  frame = td_frame_new_message (message);
-  text = td_frame_encode (frame, &len);
-  bytes = g_bytes_new_take (text, len);
-  for (guint i = 0; i < user->sessions->len; i++)
+  /* A message to a bot goes to its webhooks.  Queued in this transaction:
+   * the event exists exactly when the message does. */
+  if (!job->result.duplicate && g_strcmp0 (recipient->role, "bot") == 0 &&
+      recipient->id != job->sender_id)
     {
-      TdSession *s = g_ptr_array_index (user->sessions, i);
-      if (s != except)
-        td_session_deliver (s, message, bytes);
+      g_autofree char *body = td_webhook_event_message (recipient->login,
+                                                        job->result.recipient_copy, job->time);
+
+      job->events_queued = td_store_enqueue_event (store, "message", recipient->id, body,
+                                                   job->time, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
     }
+  return job;
 }
 
 static void
@@ -686,17 +708,27 @@ send_job_done (gpointer result, const GError *error, gpointer user_data)
   TdSession *self = job->session;
   TdServer *server = self->server;
   g_autoptr(TdFrame) sent = NULL;
+  gboolean duplicate;
   TdMessage *own;
 
   if (error != NULL)
     {
-      send_store_error (self, job->req, job->id, error);
+      _td_session_send_store_error (self, job->req, job->id, error);
       return;
     }
 
-  own = job->result.sender_copy;
-  sent = td_frame_new_sent (job->req, own, job->result.duplicate);
-  send_frame (self, sent);
+  if (job->group_id != 0)
+    {
+      own = job->group_result.sender_copy;
+      duplicate = job->group_result.duplicate;
+    }
+  else
+    {
+      own = job->result.sender_copy;
+      duplicate = job->result.duplicate;
+    }
+  sent = td_frame_new_sent (job->req, own, duplicate);
+  _td_session_send_frame (self, sent);
 
   /* The sending connection has this message through "sent": if it is the
    * next one in its mailbox, it need not come again as "message". */
@@ -704,12 +736,15 @@ send_job_done (gpointer result, const GError *error, gpointer user_data)
       td_message_get_seq (own) == self->delivered_seq + 1)
     self->delivered_seq = td_message_get_seq (own);
 
-  if (job->result.duplicate)
+  if (duplicate)
     return;
 
-  fan_out (td_roster_lookup_id (server->roster, job->recipient_id), self, job->result.recipient_copy);
-  if (job->recipient_id != job->sender_id)
-    fan_out (self->user, self, own);
+  if (job->group_id != 0)
+    _td_server_deliver_group (server, self, job->sender_id, &job->group_result);
+  else
+    _td_server_deliver_message (server, self, job->sender_id, job->recipient_id, &job->result);
+  if (job->events_queued > 0 && server->webhooks != NULL)
+    td_webhooks_kick (server->webhooks);
 }
 
 static void
@@ -721,8 +756,9 @@ handle_send (TdSession *self, const TdFrame *frame)
    * same id later. */
   if (!_td_server_take_message (self->server, self->user->login))
     {
-      send_error (self, td_frame_get_req (frame), TD_ERR_RATE_LIMITED, td_frame_get_id (frame),
-                  "sending too fast; send this message again in a moment");
+      _td_session_send_error (self, td_frame_get_req (frame), TD_ERR_RATE_LIMITED,
+                              td_frame_get_id (frame),
+                              "sending too fast; send this message again in a moment");
       return;
     }
 
@@ -735,6 +771,8 @@ handle_send (TdSession *self, const TdFrame *frame)
   job->to = g_strdup (td_frame_get_to (frame));
   job->text = g_strdup (td_frame_get_text (frame));
   job->time = g_get_real_time () / 1000;
+  if (!td_parse_group_address (job->to, &job->group_id))
+    job->group_id = 0;
   td_store_worker_run (self->server->worker, send_job_run, job, send_job_free, NULL,
                        send_job_done, job);
 }
@@ -817,14 +855,20 @@ handle_ack (TdSession *self, const TdFrame *frame)
 
 /* ---- history ---- */
 
+/* A history reply names at most this many readers. */
+#define MAX_READS 1000
+
 typedef struct {
   TdSession *session;
   char      *req;
   gint64     user_id;
+  char      *login;
   char      *peer;
   gint64     before;
   guint      limit;
   gboolean   more;
+  GPtrArray *messages;   /* TdMessage* */
+  GPtrArray *reads;      /* TdReadMark* */
 } HistoryJob;
 
 static void
@@ -834,8 +878,44 @@ history_job_free (gpointer data)
 
   td_session_unref (job->session);
   g_free (job->req);
+  g_free (job->login);
   g_free (job->peer);
+  g_clear_pointer (&job->messages, g_ptr_array_unref);
+  g_clear_pointer (&job->reads, g_ptr_array_unref);
   g_free (job);
+}
+
+/* Group history: all of the group's messages, for members only. */
+static gpointer
+group_history_job_run (TdStore *store, HistoryJob *job, gint64 group_id, GError **error)
+{
+  g_autoptr(TdGroup) group = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  group = td_store_get_group (store, group_id, &local_error);
+  if (group == NULL)
+    {
+      if (g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND))
+        g_set_error (error, TD_SESSION_REFUSAL, TD_ERR_UNKNOWN_RECIPIENT,
+                     "there is no group \"%s\"", job->peer);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!td_group_has_member (group, job->login))
+    {
+      g_set_error (error, TD_SESSION_REFUSAL, TD_ERR_FORBIDDEN,
+                   "you are not a member of group \"%s\"", job->peer);
+      return NULL;
+    }
+  job->messages = td_store_group_history (store, group_id, job->before, job->limit,
+                                          &job->more, error);
+  if (job->messages == NULL)
+    return NULL;
+  job->reads = td_store_get_reads (store, job->user_id, 0, group_id, error);
+  if (job->reads == NULL)
+    return NULL;
+  return job;
 }
 
 static gpointer
@@ -844,6 +924,10 @@ history_job_run (TdStore *store, gpointer data, GError **error)
   HistoryJob *job = data;
   g_autoptr(TdStoreUser) peer = NULL;
   g_autoptr(GError) local_error = NULL;
+  gint64 group_id;
+
+  if (td_parse_group_address (job->peer, &group_id))
+    return group_history_job_run (store, job, group_id, error);
 
   peer = td_store_get_user (store, job->peer, &local_error);
   if (peer == NULL)
@@ -855,8 +939,14 @@ history_job_run (TdStore *store, gpointer data, GError **error)
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  return td_store_history (store, job->user_id, peer->id, job->before, job->limit,
-                           &job->more, error);
+  job->messages = td_store_history (store, job->user_id, peer->id, job->before, job->limit,
+                                    &job->more, error);
+  if (job->messages == NULL)
+    return NULL;
+  job->reads = td_store_get_reads (store, job->user_id, peer->id, 0, error);
+  if (job->reads == NULL)
+    return NULL;
+  return job;
 }
 
 static void
@@ -867,11 +957,15 @@ history_job_done (gpointer result, const GError *error, gpointer user_data)
 
   if (error != NULL)
     {
-      send_store_error (job->session, job->req, NULL, error);
+      _td_session_send_store_error (job->session, job->req, NULL, error);
       return;
     }
-  reply = td_frame_new_history_result (job->req, job->peer, result, job->more);
-  send_frame (job->session, reply);
+  /* The frame's limit; a client shows "read by N" from the first ones. */
+  if (job->reads->len > MAX_READS)
+    g_ptr_array_remove_range (job->reads, MAX_READS, job->reads->len - MAX_READS);
+  reply = td_frame_new_history_result_with_reads (job->req, job->peer, job->messages, job->more,
+                                                  job->reads);
+  _td_session_send_frame (job->session, reply);
 }
 
 static void
@@ -882,13 +976,14 @@ handle_history (TdSession *self, const TdFrame *frame)
   job->session = td_session_ref (self);
   job->req = g_strdup (td_frame_get_req (frame));
   job->user_id = self->user->id;
+  job->login = g_strdup (self->user->login);
   job->peer = g_strdup (td_frame_get_peer (frame));
   job->before = td_frame_get_before (frame);
   job->limit = td_frame_get_limit (frame);
   if (job->limit == 0)
     job->limit = TD_PROTO_HISTORY_DEFAULT;
-  td_store_worker_run (self->server->worker, history_job_run, job, history_job_free,
-                       (GDestroyNotify) g_ptr_array_unref, history_job_done, job);
+  td_store_worker_run (self->server->worker, history_job_run, job, history_job_free, NULL,
+                       history_job_done, job);
 }
 
 /* ---- logout ---- */
@@ -933,11 +1028,11 @@ logout_job_done (gpointer result, const GError *error, gpointer user_data)
 
   if (error != NULL)
     {
-      send_store_error (job->session, job->req, NULL, error);
+      _td_session_send_store_error (job->session, job->req, NULL, error);
       return;
     }
   bye = td_frame_new_bye (job->req);
-  send_frame (job->session, bye);
+  _td_session_send_frame (job->session, bye);
   td_session_close (job->session, TD_CLOSE_NORMAL, "logged out");
 }
 
@@ -983,7 +1078,7 @@ td_session_handle_text (TdSession *self, const char *data, gsize len)
   if (frame == NULL)
     {
       g_debug ("rejected a frame from %s: %s", td_conn_get_peer (self->conn), error->message);
-      send_error (self, req, td_error_code_from_gerror (error), NULL, error->message);
+      _td_session_send_error (self, req, td_error_code_from_gerror (error), NULL, error->message);
       return;
     }
 
@@ -991,7 +1086,7 @@ td_session_handle_text (TdSession *self, const char *data, gsize len)
   if (type == TD_FRAME_PING)
     {
       g_autoptr(TdFrame) pong = td_frame_new_pong (td_frame_get_req (frame));
-      send_frame (self, pong);
+      _td_session_send_frame (self, pong);
       return;
     }
   if (type == TD_FRAME_AUTH)
@@ -1001,9 +1096,9 @@ td_session_handle_text (TdSession *self, const char *data, gsize len)
     }
   if (self->state != TD_SESSION_ACTIVE)
     {
-      send_error (self, td_frame_get_req (frame), TD_ERR_NOT_AUTHENTICATED,
-                  type == TD_FRAME_SEND ? td_frame_get_id (frame) : NULL,
-                  "log in first: send an \"auth\" frame");
+      _td_session_send_error (self, td_frame_get_req (frame), TD_ERR_NOT_AUTHENTICATED,
+                              type == TD_FRAME_SEND ? td_frame_get_id (frame) : NULL,
+                              "log in first: send an \"auth\" frame");
       return;
     }
 
@@ -1017,8 +1112,8 @@ td_session_handle_text (TdSession *self, const char *data, gsize len)
       break;
     case TD_FRAME_HISTORY:
       if (td_frame_is_history_result (frame))
-        send_error (self, td_frame_get_req (frame), TD_ERR_BAD_REQUEST, NULL,
-                    "a history request must not carry \"messages\"");
+        _td_session_send_error (self, td_frame_get_req (frame), TD_ERR_BAD_REQUEST, NULL,
+                                "a history request must not carry \"messages\"");
       else
         handle_history (self, frame);
       break;
@@ -1028,11 +1123,39 @@ td_session_handle_text (TdSession *self, const char *data, gsize len)
     case TD_FRAME_LOGOUT:
       handle_logout (self, frame);
       break;
+    case TD_FRAME_READ:
+      _td_session_handle_read (self, frame);
+      break;
+    case TD_FRAME_TYPING:
+      _td_session_handle_typing (self, frame);
+      break;
+    case TD_FRAME_GROUP_CREATE:
+      _td_session_handle_group_create (self, frame);
+      break;
+    case TD_FRAME_GROUP_UPDATE:
+      _td_session_handle_group_update (self, frame);
+      break;
+    case TD_FRAME_GROUP_LEAVE:
+      _td_session_handle_group_leave (self, frame);
+      break;
+    case TD_FRAME_REMINDER_UPDATE:
+      _td_session_handle_reminder_update (self, frame);
+      break;
+    case TD_FRAME_ANNOUNCE:
+      _td_session_handle_announce (self, frame);
+      break;
+    case TD_FRAME_REMINDER_STATUS:
+      if (td_frame_is_status_result (frame))
+        _td_session_send_error (self, td_frame_get_req (frame), TD_ERR_BAD_REQUEST, NULL,
+                                "a reminder_status request must not carry \"total\"");
+      else
+        _td_session_handle_reminder_status (self, frame);
+      break;
     default:
       {
         g_autofree char *message = g_strdup_printf ("\"%s\" frames are sent by the server, not to it",
                                                     td_frame_type_to_string (type));
-        send_error (self, td_frame_get_req (frame), TD_ERR_BAD_REQUEST, NULL, message);
+        _td_session_send_error (self, td_frame_get_req (frame), TD_ERR_BAD_REQUEST, NULL, message);
       }
       break;
     }
