@@ -19,6 +19,7 @@ td_config_new (void)
   self->auth_timeout_s = 10;
   self->idle_timeout_s = 90;
   self->ping_timeout_s = 30;
+  self->webhook_retry_s = 5;
   self->max_conns_per_address = 64;
   self->failed_logins_per_minute = 10;
   /* Off unless configured: the integration tests (and the benchmarks)
@@ -167,7 +168,7 @@ load_key_file (TdConfig *self, const char *path, GError **error)
   g_auto(GStrv) keys = NULL;
   static const char *known[] = { "listen", "data-dir", "directory", "token-days", "auth-timeout",
                                  "idle-timeout", "ping-timeout", "tls-cert", "tls-key",
-                                 "allowed-origins", NULL };
+                                 "allowed-origins", "webhook-retry-seconds", NULL };
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -225,11 +226,13 @@ load_key_file (TdConfig *self, const char *path, GError **error)
       self->tls_key_file = g_key_file_get_string (kf, "server", "tls-key", NULL);
     }
 
-  for (guint i = 0; i < 4; i++)
+  for (guint i = 0; i < 5; i++)
     {
-      static const char *names[] = { "token-days", "auth-timeout", "idle-timeout", "ping-timeout" };
+      static const char *names[] = { "token-days", "auth-timeout", "idle-timeout", "ping-timeout",
+                                     "webhook-retry-seconds" };
       guint *targets[] = { &self->token_days, &self->auth_timeout_s,
-                           &self->idle_timeout_s, &self->ping_timeout_s };
+                           &self->idle_timeout_s, &self->ping_timeout_s,
+                           &self->webhook_retry_s };
       const char *key = names[i];
       guint *target = targets[i];
 
@@ -295,8 +298,8 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
     "The embedded SQLite store in the data directory needs no other setup.");
   g_option_context_set_description (context,
     "Config file: a key file with a [server] group holding listen, data-dir,\n"
-    "directory, token-days, auth-timeout, idle-timeout, ping-timeout, tls-cert\n"
-    "and tls-key.\n"
+    "directory, token-days, auth-timeout, idle-timeout, ping-timeout, tls-cert,\n"
+    "tls-key and webhook-retry-seconds.\n"
     "A [limits] group holds max-connections-per-address, failed-logins-per-minute,\n"
     "messages-per-second and message-burst (0 turns one off).\n"
     "Command-line options win.\n\n"

@@ -23,6 +23,7 @@ typedef struct {
   guint    auth_timeout_s;  /* seconds a new connection has to log in */
   guint    idle_timeout_s;  /* silence before a logged-in connection is pinged */
   guint    ping_timeout_s;  /* then, silence before it is closed */
+  guint    webhook_retry_s; /* first retry delay of a failed webhook delivery */
   /* [limits]; 0 turns a limit off. */
   guint    max_conns_per_address;    /* WebSocket connections per client IP */
   guint    failed_logins_per_minute; /* per client IP, password logins */

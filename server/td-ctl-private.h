@@ -1,5 +1,6 @@
 /* td-ctl-private.h - helpers shared by the files of tidingsctl
- * (tidingsctl.c: options, store, passwords; td-ctl-user.c: "user ...").
+ * (tidingsctl.c: options, store, passwords; td-ctl-user.c: "user ...";
+ * td-ctl-integrations.c: apikey, webhook, broadcast, group).
  *
  * Functions returning int give an exit status to return at once, or -1
  * when the caller should carry on. */
@@ -22,6 +23,10 @@ int          _td_ctl_usage_error    (const char *format, ...) G_GNUC_PRINTF (1, 
 int          _td_ctl_parse_command  (const char *command, const char *params, const char *summary,
                                      const GOptionEntry *entries, int *argc, char ***argv,
                                      int n_args);
+/* The same with @min_args to @max_args positional arguments. */
+int          _td_ctl_parse_command_range (const char *command, const char *params,
+                                          const char *summary, const GOptionEntry *entries,
+                                          int *argc, char ***argv, int min_args, int max_args);
 int          _td_ctl_check_login    (const char *login);
 /* Name (required), department and title (nullable) as a directory allows. */
 int          _td_ctl_check_texts    (const char *name, const char *department, const char *title);
@@ -38,7 +43,17 @@ int          _td_ctl_run_write      (TdCtlWriteFunc func, gpointer data);
  * input, asked twice on a terminal) and returns its hash. */
 char        *_td_ctl_hash_password_file (const char *path, GError **error);
 
+/* Prints @rows (arrays of @n_columns strings, the first row the header)
+ * as aligned columns; CJK characters count as two columns. */
+void         _td_ctl_print_table    (GPtrArray *rows, guint n_columns);
+
 /* "user VERB ...": @argv[0] is VERB. */
 int          _td_ctl_user           (const char *verb, int argc, char **argv);
+/* "apikey VERB ...", "webhook VERB ...", "group VERB ...": @argv[0] is VERB. */
+int          _td_ctl_apikey         (const char *verb, int argc, char **argv);
+int          _td_ctl_webhook        (const char *verb, int argc, char **argv);
+int          _td_ctl_group          (const char *verb, int argc, char **argv);
+/* "broadcast ..." and "broadcast status ID": @argv[0] is "broadcast". */
+int          _td_ctl_broadcast      (int argc, char **argv);
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* td-ctl-user.c - the "tidingsctl user ..." commands: add, set, passwd,
- * disable, enable, del, list, show.
+ * disable, enable, del, list, show; and the table printer the other
+ * listing commands share.
  *
  * Each write command runs in one transaction; password changes and
  * disabling also revoke the user's session tokens so that saved logins on
@@ -38,6 +39,20 @@ write_user_add (TdStore *store, gpointer data, GError **error)
   return edit->hash == NULL || td_store_set_password_hash (store, edit->login, edit->hash, error);
 }
 
+/* --role and the older --admin / --no-admin switches must agree. */
+static int
+check_role (const char *command, const char *role, gboolean admin, gboolean no_admin)
+{
+  if (role == NULL)
+    return -1;
+  if (!g_str_equal (role, "user") && !g_str_equal (role, "admin") && !g_str_equal (role, "bot"))
+    return _td_ctl_usage_error ("%s: --role must be user, admin or bot", command);
+  if ((admin && !g_str_equal (role, "admin")) || (no_admin && g_str_equal (role, "admin")))
+    return _td_ctl_usage_error ("%s: --role %s contradicts --%s", command, role,
+                                admin ? "admin" : "no-admin");
+  return -1;
+}
+
 static int
 cmd_user_add (int argc, char **argv)
 {
@@ -47,12 +62,15 @@ cmd_user_add (int argc, char **argv)
   g_autofree char *password_file = NULL;
   g_autofree char *hash = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *role = NULL;
   gboolean admin = FALSE;
   const GOptionEntry entries[] = {
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name, "Display name (required)", "NAME" },
     { "department", 0, 0, G_OPTION_ARG_STRING, &department, "Department (created if new)", "DEPT" },
     { "title", 0, 0, G_OPTION_ARG_STRING, &title, "Job title", "TITLE" },
-    { "admin", 0, 0, G_OPTION_ARG_NONE, &admin, "Give the admin role", NULL },
+    { "admin", 0, 0, G_OPTION_ARG_NONE, &admin, "Give the admin role (same as --role admin)", NULL },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role,
+      "user (default), admin, or bot (an account driven by an API key)", "ROLE" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
       "Read the password from the first line of FILE (- for standard input)", "FILE" },
     { NULL }
@@ -68,6 +86,8 @@ cmd_user_add (int argc, char **argv)
     return _td_ctl_usage_error ("user add: --name is required");
   if ((status = _td_ctl_check_texts (name, department, title)) >= 0)
     return status;
+  if ((status = check_role ("user add", role, admin, FALSE)) >= 0)
+    return status;
   if (password_file != NULL && (hash = _td_ctl_hash_password_file (password_file, &error)) == NULL)
     return _td_ctl_fail (error);
 
@@ -75,11 +95,14 @@ cmd_user_add (int argc, char **argv)
   edit.name = g_strstrip (name);
   edit.department = department ? g_strstrip (department) : "";
   edit.title = title ? g_strstrip (title) : "";
-  edit.role = admin ? "admin" : "user";
+  edit.role = role ? role : admin ? "admin" : "user";
   edit.hash = hash;
   if ((status = _td_ctl_run_write (write_user_add, &edit)) != 0)
     return status;
-  if (hash == NULL)
+  if (g_str_equal (edit.role, "bot"))
+    printf ("Bot %s created.  Give it a key: \"tidingsctl apikey create NAME --scope bot --bot %s\".\n",
+            edit.login, edit.login);
+  else if (hash == NULL)
     printf ("User %s has no password yet: set one with \"tidingsctl user passwd %s\".\n",
             edit.login, edit.login);
   return 0;
@@ -110,6 +133,7 @@ cmd_user_set (int argc, char **argv)
   g_autofree char *name = NULL;
   g_autofree char *department = NULL;
   g_autofree char *title = NULL;
+  g_autofree char *role = NULL;
   gboolean admin = FALSE, no_admin = FALSE;
   const GOptionEntry entries[] = {
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name, "New display name", "NAME" },
@@ -117,6 +141,7 @@ cmd_user_set (int argc, char **argv)
     { "title", 0, 0, G_OPTION_ARG_STRING, &title, "New job title (\"\" for none)", "TITLE" },
     { "admin", 0, 0, G_OPTION_ARG_NONE, &admin, "Give the admin role", NULL },
     { "no-admin", 0, 0, G_OPTION_ARG_NONE, &no_admin, "Take the admin role away", NULL },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "New role: user, admin or bot", "ROLE" },
     { NULL }
   };
   UserEdit edit = { 0 };
@@ -129,16 +154,18 @@ cmd_user_set (int argc, char **argv)
     return status;
   if (admin && no_admin)
     return _td_ctl_usage_error ("user set: --admin and --no-admin exclude each other");
-  if (name == NULL && department == NULL && title == NULL && !admin && !no_admin)
+  if (name == NULL && department == NULL && title == NULL && !admin && !no_admin && role == NULL)
     return _td_ctl_usage_error ("user set: nothing to change");
   if ((status = _td_ctl_check_texts (name, department, title)) >= 0)
+    return status;
+  if ((status = check_role ("user set", role, admin, no_admin)) >= 0)
     return status;
 
   edit.login = argv[1];
   edit.name = name ? g_strstrip (name) : NULL;
   edit.department = department ? g_strstrip (department) : NULL;
   edit.title = title ? g_strstrip (title) : NULL;
-  edit.role = admin ? "admin" : no_admin ? "user" : NULL;
+  edit.role = role ? role : admin ? "admin" : no_admin ? "user" : NULL;
   return _td_ctl_run_write (write_user_set, &edit);
 }
 
@@ -280,18 +307,17 @@ display_width (const char *text)
   return width;
 }
 
-/* @rows: arrays of N_COLUMNS strings, the first being the header. */
 #define N_COLUMNS 6
 
-static void
-print_table (GPtrArray *rows)
+void
+_td_ctl_print_table (GPtrArray *rows, guint n_columns)
 {
-  guint widths[N_COLUMNS] = { 0 };
+  g_autofree guint *widths = g_new0 (guint, n_columns);
 
   for (guint r = 0; r < rows->len; r++)
     {
       const char **row = g_ptr_array_index (rows, r);
-      for (guint c = 0; c < N_COLUMNS; c++)
+      for (guint c = 0; c < n_columns; c++)
         widths[c] = MAX (widths[c], display_width (row[c]));
     }
   for (guint r = 0; r < rows->len; r++)
@@ -299,10 +325,10 @@ print_table (GPtrArray *rows)
       const char **row = g_ptr_array_index (rows, r);
       g_autoptr(GString) line = g_string_new (NULL);
 
-      for (guint c = 0; c < N_COLUMNS; c++)
+      for (guint c = 0; c < n_columns; c++)
         {
           g_string_append (line, row[c]);
-          if (c + 1 < N_COLUMNS)
+          if (c + 1 < n_columns)
             for (guint pad = display_width (row[c]); pad < widths[c] + 2; pad++)
               g_string_append_c (line, ' ');
         }
@@ -356,7 +382,7 @@ cmd_user_list (int argc, char **argv)
                                          user->role, user_state (user) };
           g_ptr_array_add (rows, g_memdup2 (row, sizeof row));
         }
-      print_table (rows);
+      _td_ctl_print_table (rows, N_COLUMNS);
     }
   return 0;
 }

@@ -1,5 +1,6 @@
-/* tidingsctl.c - the administration tool: users, passwords, departments
- * and directory import, written straight into the data directory.
+/* tidingsctl.c - the administration tool: users, passwords, departments,
+ * directory import, API keys, webhooks, broadcasts and groups, written
+ * straight into the data directory.
  *
  * It opens the same SQLite file as tidingsd; WAL mode and the store's busy
  * timeout make that safe while the server runs.  Exit status: 0 success,
@@ -37,11 +38,12 @@ static const GOptionEntry global_entries[] = {
 static const char help_description[] =
   "Commands:\n"
   "  user add LOGIN --name NAME [--department DEPT] [--title TITLE] [--admin]\n"
-  "                 [--password-file FILE]\n"
+  "                 [--role user|admin|bot] [--password-file FILE]\n"
   "      Create a user (fails if LOGIN exists).  Without --password-file the\n"
-  "      user cannot log in until \"user passwd\" sets a password.\n"
+  "      user cannot log in until \"user passwd\" sets a password.  A bot is\n"
+  "      an account driven by an API key (see \"apikey create --bot\").\n"
   "  user set LOGIN [--name NAME] [--department DEPT] [--title TITLE]\n"
-  "                 [--admin | --no-admin]\n"
+  "                 [--admin | --no-admin] [--role user|admin|bot]\n"
   "      Change a user's details; an empty value clears department or title.\n"
   "  user passwd LOGIN --password-file FILE\n"
   "      Set the password from the first line of FILE (\"-\": standard input;\n"
@@ -60,9 +62,26 @@ static const char help_description[] =
   "      missing from the file are kept (use \"user disable\").  Users without\n"
   "      a password get the one in --default-password-file.\n"
   "      JSON: {\"departments\": [{\"name\": ...}], \"users\": [{\"login\", \"name\",\n"
-  "      \"department\", \"title\", \"role\": \"user\"|\"admin\"}]}.\n"
+  "      \"department\", \"title\", \"role\": \"user\"|\"admin\"|\"bot\"}]}.\n"
   "      CSV: a header line with login,name,department and optionally\n"
   "      title,role, in any order; UTF-8, quoted fields as in RFC 4180.\n"
+  "  apikey create NAME --scope SCOPE[,SCOPE] [--bot LOGIN]\n"
+  "      Make a key for the HTTP API (/api/v1).  Scopes: reminders, broadcast,\n"
+  "      bot (needs --bot, a user with role bot).  The key is printed as the\n"
+  "      last line, once: only its hash is kept.\n"
+  "  apikey list             Keys with scopes, bot, creation, last use, state.\n"
+  "  apikey revoke NAME      Refuse the key from now on.\n"
+  "  webhook add NAME --url URL --events EVENT[,EVENT] [--bot LOGIN]\n"
+  "      POST events (message: messages to bots, only those to LOGIN with\n"
+  "      --bot; reminder: outcomes of API reminders) to URL, signed with a\n"
+  "      secret printed as the last line.\n"
+  "  webhook list            Webhooks with queued, delivered and last error.\n"
+  "  webhook del NAME        Delete a webhook and its queue.\n"
+  "  broadcast [--department DEPT] [--urgent] [--link URL] TITLE [BODY]\n"
+  "      Announce to everyone (or DEPT); prints the id as the last line.\n"
+  "      The running server shows it to online people within seconds.\n"
+  "  broadcast status ID     How many have read it, and who has not.\n"
+  "  group list              Every group: id, kind, name, owner, members.\n"
   "\n"
   "Global options may also follow the command; \"tidingsctl COMMAND --help\"\n"
   "shows a command's options.  Passwords are read from files, never from the\n"
@@ -103,6 +122,15 @@ int
 _td_ctl_parse_command (const char *command, const char *params, const char *summary,
                        const GOptionEntry *entries, int *argc, char ***argv, int n_args)
 {
+  return _td_ctl_parse_command_range (command, params, summary, entries, argc, argv,
+                                      n_args, n_args);
+}
+
+int
+_td_ctl_parse_command_range (const char *command, const char *params, const char *summary,
+                             const GOptionEntry *entries, int *argc, char ***argv,
+                             int min_args, int max_args)
+{
   g_autoptr(GOptionContext) context = g_option_context_new (params);
   g_autoptr(GError) error = NULL;
   g_autofree char *prgname = g_strdup_printf ("tidingsctl %s", command);
@@ -122,10 +150,10 @@ _td_ctl_parse_command (const char *command, const char *params, const char *summ
     opt_data_dir = g_steal_pointer (&data_dir_before);
   if (opt_config == NULL)
     opt_config = g_steal_pointer (&config_before);
-  if (*argc - 1 < n_args)
+  if (*argc - 1 < min_args)
     return _td_ctl_usage_error ("%s: missing %s", command, params);
-  if (*argc - 1 > n_args)
-    return _td_ctl_usage_error ("%s: unexpected argument \"%s\"", command, (*argv)[n_args + 1]);
+  if (*argc - 1 > max_args)
+    return _td_ctl_usage_error ("%s: unexpected argument \"%s\"", command, (*argv)[max_args + 1]);
   return -1;
 }
 
@@ -362,13 +390,16 @@ cmd_import (int argc, char **argv)
 static int
 run_command (GOptionContext *context, int argc, char **argv)
 {
+  static const char * const groups[] = { "user", "department", "apikey", "webhook", "group", NULL };
   const char *group = argv[0];
   const char *verb = argc > 1 ? argv[1] : NULL;
   gboolean is_user = g_str_equal (group, "user");
 
   if (g_str_equal (group, "import"))
     return cmd_import (argc, argv);
-  if (!is_user && !g_str_equal (group, "department"))
+  if (g_str_equal (group, "broadcast"))
+    return _td_ctl_broadcast (argc, argv);
+  if (!g_strv_contains (groups, group))
     return _td_ctl_usage_error ("unknown command \"%s\"", group);
   if (verb == NULL)
     return _td_ctl_usage_error ("%s: missing command", group);
@@ -383,6 +414,12 @@ run_command (GOptionContext *context, int argc, char **argv)
   /* From here on argv[0] is the verb, as GOptionContext wants. */
   if (is_user)
     return _td_ctl_user (verb, argc - 1, argv + 1);
+  if (g_str_equal (group, "apikey"))
+    return _td_ctl_apikey (verb, argc - 1, argv + 1);
+  if (g_str_equal (group, "webhook"))
+    return _td_ctl_webhook (verb, argc - 1, argv + 1);
+  if (g_str_equal (group, "group"))
+    return _td_ctl_group (verb, argc - 1, argv + 1);
   if (g_str_equal (verb, "list"))
     return cmd_department_list (argc - 1, argv + 1);
   return _td_ctl_usage_error ("unknown command \"%s %s\"", group, verb);
@@ -398,7 +435,7 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   g_set_prgname ("tidingsctl");
 
-  g_option_context_set_summary (context, "Administers the users and departments of a Tidings server.");
+  g_option_context_set_summary (context, "Administers the users, departments and integrations of a Tidings server.");
   g_option_context_set_description (context, help_description);
   g_option_context_add_main_entries (context, global_entries, NULL);
   /* Stop at the command: what follows belongs to it. */

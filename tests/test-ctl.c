@@ -173,7 +173,9 @@ test_help (Fixture *f, gconstpointer data)
     "user add", "--name", "--department", "--title", "--admin", "--password-file",
     "user set", "--no-admin", "user passwd", "user disable", "user enable", "user del",
     "user list", "--json", "user show", "department list", "import",
-    "--default-password-file", "--data-dir", "--config",
+    "--default-password-file", "--data-dir", "--config", "--role", "apikey create", "--scope",
+    "apikey list", "apikey revoke", "webhook add", "--events", "webhook list", "webhook del",
+    "broadcast [--department DEPT]", "broadcast status", "group list",
     "The running server picks up directory changes at the next login/reconnect",
   };
   g_autofree char *out = NULL;
@@ -567,6 +569,184 @@ test_demo_directory (Fixture *f, gconstpointer data)
   g_assert_cmpuint (admins, ==, 1);
 }
 
+/* apikey, webhook, broadcast and group commands, and the bot role: exit
+ * statuses, what is printed, and what the store holds afterwards. */
+static char *
+last_line (const char *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint n = g_strv_length (lines);
+
+  while (n > 0 && *lines[n - 1] == '\0')
+    n--;
+  g_assert_cmpuint (n, >, 0);
+  return g_strdup (lines[n - 1]);
+}
+
+static void
+test_integrations (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *bot_key = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *rid_text = NULL;
+  g_autoptr(JsonObject) bot = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 hash[TD_TOKEN_HASH_LEN];
+
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "add", "alice", "--name", "Alice",
+                        "--department", "Sales", NULL), ==, 0);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "add", "bob", "--name", "Bob",
+                        "--department", "Sales", NULL), ==, 0);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "add", "carol", "--name", "Carol",
+                        "--department", "IT", NULL), ==, 0);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "user", "add", "helpdesk", "--name", "Help Desk",
+                        "--role", "bot", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "apikey create"));
+  g_clear_pointer (&out, g_free);
+  bot = show_user (f, "helpdesk");
+  g_assert_cmpstr (json_object_get_string_member (bot, "role"), ==, "bot");
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "add", "x", "--name", "X", "--role", "boss",
+                        NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "user", "add", "x", "--name", "X", "--role", "bot",
+                        "--admin", NULL), ==, 2);
+
+  /* apikey create: the key is the last line, and only its hash is kept. */
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "apikey", "create", "workflow",
+                        "--scope", "reminders, broadcast", NULL), ==, 0);
+  key = last_line (out);
+  g_assert_true (g_str_has_prefix (key, "tdk_"));
+  g_assert_cmpuint (strlen (key), ==, 47);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "apikey", "create", "hd", "--scope", "bot",
+                        "--bot", "helpdesk", NULL), ==, 0);
+  bot_key = last_line (out);
+  g_assert_cmpstr (bot_key, !=, key);
+  g_clear_pointer (&out, g_free);
+  {
+    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStoreApiKey) found = NULL;
+
+    g_assert_no_error (error);
+    td_token_hash (bot_key, hash);
+    found = td_store_check_api_key (TD_STORE (store), hash, sizeof hash, 1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (found->name, ==, "hd");
+    g_assert_cmpstr (found->scopes, ==, "bot");
+    g_assert_cmpstr (found->bot_login, ==, "helpdesk");
+  }
+
+  ctl_fails (f, NULL, "already exists", "apikey", "create", "workflow", "--scope", "reminders", NULL);
+  ctl_fails (f, NULL, "not a bot", "apikey", "create", "x", "--scope", "bot", "--bot", "alice", NULL);
+  ctl_fails (f, NULL, "no user", "apikey", "create", "x", "--scope", "bot", "--bot", "nobody", NULL);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "apikey", "create", "x", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "apikey", "create", "x", "--scope", "root", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "apikey", "create", "x", "--scope", "bot", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "apikey", "create", "x/y", "--scope", "bot", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "apikey", "create", "x", "--scope", "reminders",
+                        "--bot", "helpdesk", NULL), ==, 2);
+
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "apikey", "list", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "NAME"));
+  g_assert_nonnull (strstr (out, "workflow"));
+  g_assert_nonnull (strstr (out, "reminders,broadcast"));
+  g_assert_nonnull (strstr (out, "helpdesk"));
+  g_assert_null (strstr (out, key));
+  g_assert_null (strstr (out, "revoked"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "apikey", "revoke", "hd", NULL), ==, 0);
+  ctl_fails (f, NULL, "hd", "apikey", "revoke", "hd", NULL);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "apikey", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "revoked"));
+  g_clear_pointer (&out, g_free);
+  {
+    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStoreApiKey) found = NULL;
+
+    g_assert_no_error (error);
+    found = td_store_check_api_key (TD_STORE (store), hash, sizeof hash, 1, &error);
+    g_assert_null (found);
+    g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
+  /* webhooks */
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "webhook", "add", "crm", "--url",
+                        "https://crm.example.com/tidings", "--events", "reminder,message",
+                        "--bot", "helpdesk", NULL), ==, 0);
+  secret = last_line (out);
+  g_assert_true (g_str_has_prefix (secret, "tdw_"));
+  g_clear_pointer (&out, g_free);
+  ctl_fails (f, NULL, "already exists", "webhook", "add", "crm", "--url", "http://a.example/",
+             "--events", "message", NULL);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "webhook", "add", "w", "--url", "file:///etc/passwd",
+                        "--events", "message", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "webhook", "add", "w", "--url", "http://a.example/",
+                        "--events", "message,typing", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "webhook", "add", "w", "--url", "http://a.example/",
+                        "--events", "reminder", "--bot", "helpdesk", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "webhook", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "crm"));
+  g_assert_nonnull (strstr (out, "https://crm.example.com/tidings"));
+  g_assert_nonnull (strstr (out, "message,reminder"));
+  g_assert_nonnull (strstr (out, "helpdesk"));
+  g_assert_null (strstr (out, secret));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "webhook", "del", "crm", NULL), ==, 0);
+  ctl_fails (f, NULL, "crm", "webhook", "del", "crm", NULL);
+
+  /* broadcast: people of the department, never the bot; the id last. */
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "broadcast", "--department", "Sales", "--urgent",
+                        "--link", "https://intranet.example.com/drill", "Fire drill", "At 3 pm",
+                        NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "2 people"));
+  rid_text = last_line (out);
+  g_clear_pointer (&out, g_free);
+  {
+    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStoreReminder) reminder = NULL;
+    g_autoptr(GPtrArray) recipients = NULL;
+
+    g_assert_no_error (error);
+    reminder = td_store_get_reminder (TD_STORE (store), g_ascii_strtoll (rid_text, NULL, 10), &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (reminder->kind, ==, TD_REMINDER_KIND_ANNOUNCEMENT);
+    g_assert_cmpint (reminder->priority, ==, TD_PRIORITY_URGENT);
+    g_assert_cmpstr (reminder->title, ==, "Fire drill");
+    g_assert_cmpstr (reminder->body, ==, "At 3 pm");
+    g_assert_cmpstr (reminder->link, ==, "https://intranet.example.com/drill");
+    recipients = td_store_list_recipients (TD_STORE (store), reminder->rid, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (recipients->len, ==, 2);
+  }
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "broadcast", "status", rid_text, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Total:     2\n"));
+  g_assert_nonnull (strstr (out, "Read:      0\n"));
+  g_assert_nonnull (strstr (out, "Unread:    alice bob\n"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "broadcast", "Everyone", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "3 people"));
+  g_clear_pointer (&out, g_free);
+  ctl_fails (f, NULL, "no department", "broadcast", "--department", "Nowhere", "Title", NULL);
+  ctl_fails (f, NULL, "no broadcast", "broadcast", "status", "999", NULL);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "broadcast", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "broadcast", "a", "b", "c", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "broadcast", "   ", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "broadcast", "--link", "javascript:x", "T", NULL), ==, 2);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "broadcast", "status", "x", NULL), ==, 2);
+
+  /* group list: one group per department. */
+  g_assert_cmpint (ctl (f, NULL, &out, NULL, "group", "list", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "ID"));
+  g_assert_nonnull (strstr (out, "Sales"));
+  g_assert_nonnull (strstr (out, "IT"));
+  g_assert_nonnull (strstr (out, "department"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (ctl (f, NULL, NULL, NULL, "group", "frob", NULL), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -586,6 +766,7 @@ main (int argc, char **argv)
   ADD ("/ctl/table", test_table);
   ADD ("/ctl/config", test_config);
   ADD ("/ctl/demo-directory", test_demo_directory);
+  ADD ("/ctl/integrations", test_integrations);
 #undef ADD
   return g_test_run ();
 }
