@@ -111,6 +111,19 @@ get_dummy_hash (void)
   return dummy;
 }
 
+static gpointer
+warm_up_thread (gpointer data)
+{
+  get_dummy_hash ();
+  return NULL;
+}
+
+void
+td_password_warm_up (void)
+{
+  g_thread_unref (g_thread_new ("td-dummy-hash", warm_up_thread, NULL));
+}
+
 gboolean
 td_password_verify (const char *hash, const char *password)
 {
