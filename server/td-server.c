@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "td-api.h"
 #include "td-directory-import.h"
 #include "td-password.h"
 #include "td-server-private.h"
@@ -39,6 +40,7 @@ td_server_dispose (GObject *object)
 
   td_server_stop (self);
   g_clear_object (&self->transport);
+  g_clear_object (&self->webhooks);
   g_clear_object (&self->worker);
   g_clear_object (&self->http);
   g_clear_object (&self->store);
@@ -55,6 +57,8 @@ td_server_finalize (GObject *object)
   g_clear_pointer (&self->config, td_config_free);
   g_clear_pointer (&self->failed_logins, g_hash_table_unref);
   g_clear_pointer (&self->msg_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->groups, g_hash_table_unref);
+  g_clear_pointer (&self->reading, g_hash_table_unref);
 
   G_OBJECT_CLASS (td_server_parent_class)->finalize (object);
 }
@@ -293,6 +297,60 @@ conn_closed_cb (TdConn *conn, gushort code, gpointer user_data)
 
 /* Closes connections that have not logged in within the deadline.  The
  * queue is in arrival order, so only its head needs looking at. */
+/* ---- slow HTTP requests ----
+ * SoupServer has no header or idle timeouts: a client that opens a
+ * connection and sends its request line one byte a minute (or nothing at
+ * all) would hold a socket forever, before any of the WebSocket deadlines
+ * start.  Every request gets the login deadline to arrive completely; a
+ * request still being read after that has its socket shut down, which
+ * libsoup sees as the peer going away. */
+
+static void
+request_started_cb (SoupServer *http, SoupServerMessage *msg, gpointer user_data)
+{
+  TdServer *self = user_data;
+  gint64 deadline = g_get_monotonic_time () +
+                    (gint64) self->config->auth_timeout_s * G_USEC_PER_SEC;
+
+  /* A reference, so an entry can never point at a freed message even if
+   * libsoup dropped one without a finishing signal: it just expires. */
+  g_hash_table_insert (self->reading, g_object_ref (msg), g_memdup2 (&deadline, sizeof deadline));
+}
+
+static void
+request_done_cb (SoupServer *http, SoupServerMessage *msg, gpointer user_data)
+{
+  TdServer *self = user_data;
+
+  g_hash_table_remove (self->reading, msg);
+}
+
+static void
+reap_slow_requests (TdServer *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer msg, deadline;
+
+  g_hash_table_iter_init (&iter, self->reading);
+  while (g_hash_table_iter_next (&iter, &msg, &deadline))
+    {
+      GSocket *socket;
+
+      if (*(gint64 *) deadline > now)
+        continue;
+      socket = soup_server_message_get_socket (msg);
+      if (socket != NULL)
+        {
+          g_debug ("closing a connection whose HTTP request did not arrive in %u s",
+                   self->config->auth_timeout_s);
+          g_socket_shutdown (socket, TRUE, TRUE, NULL);
+        }
+      self->slow_requests_closed++;
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
 static gboolean
 sweep_cb (gpointer user_data)
 {
@@ -309,6 +367,8 @@ sweep_cb (gpointer user_data)
       g_queue_unlink (&self->pending_auth, link);
       td_session_close (session, TD_CLOSE_POLICY, "no login within the deadline");
     }
+
+  reap_slow_requests (self);
 
   if (g_get_monotonic_time () - self->last_prune >= (gint64) PRUNE_INTERVAL_S * G_USEC_PER_SEC)
     {
@@ -427,6 +487,8 @@ listing_job_done (gpointer result, const GError *error, gpointer user_data)
     }
   td_roster_update (self->roster, listing->users, listing->departments);
   g_debug ("directory reloaded: %u people", td_roster_get_n_users (self->roster));
+  /* Department groups follow the directory: their members hear of it. */
+  _td_server_refresh_groups (self);
 
   /* Someone disabled (or removed) with tidingsctl is signed out everywhere,
    * not only refused at the next login. */
@@ -531,9 +593,11 @@ static gboolean
 listen_with_backlog (SoupServer             *http,
                      GSocketAddress         *sockaddr,
                      SoupServerListenOptions options,
+                     guint16                *out_port,
                      GError                **error)
 {
   g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
 
   socket = g_socket_new (g_socket_address_get_family (sockaddr), G_SOCKET_TYPE_STREAM,
                          G_SOCKET_PROTOCOL_TCP, error);
@@ -542,6 +606,12 @@ listen_with_backlog (SoupServer             *http,
   g_socket_set_listen_backlog (socket, TD_SERVER_LISTEN_BACKLOG);
   if (!g_socket_bind (socket, sockaddr, TRUE, error) || !g_socket_listen (socket, error))
     return FALSE;
+  /* The port is read here rather than with soup_server_get_uris(), which
+   * leaks a GSocketAddress per listener in libsoup 3.2.3. */
+  local = g_socket_get_local_address (socket, error);
+  if (local == NULL)
+    return FALSE;
+  *out_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
   return soup_server_listen_socket (http, socket, options, error);
 }
 
@@ -553,7 +623,6 @@ td_server_start (TdServer *self, GError **error)
   };
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) sockaddr = NULL;
-  g_autoptr(GSList) uris = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
   SoupServerListenOptions listen_options = 0;
@@ -578,10 +647,13 @@ td_server_start (TdServer *self, GError **error)
 
   if (!td_password_init (error))
     return FALSE;
+  td_password_warm_up ();
   if (!load_store (self, error))
     return FALSE;
 
   self->worker = td_store_worker_new (self->store);
+  self->webhooks = td_webhooks_new (self->worker);
+  td_webhooks_set_first_retry (self->webhooks, self->config->webhook_retry_s);
   self->transport = td_transport_new (&callbacks, self, TD_PROTO_MAX_FRAME, TD_SERVER_MAX_OUTGOING);
   td_transport_set_keepalive (self->transport, self->config->idle_timeout_s,
                               self->config->ping_timeout_s);
@@ -592,6 +664,12 @@ td_server_start (TdServer *self, GError **error)
    * a certificate, the one port speaks TLS only: nothing goes in clear. */
   self->http = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (self->http, "/api/v1/health", health_cb, self, NULL);
+  td_api_register (self, self->http);
+  self->reading = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
+  g_signal_connect (self->http, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->http, "request-read", G_CALLBACK (request_done_cb), self);
+  g_signal_connect (self->http, "request-finished", G_CALLBACK (request_done_cb), self);
+  g_signal_connect (self->http, "request-aborted", G_CALLBACK (request_done_cb), self);
   soup_server_add_handler (self->http, NULL, not_found_cb, self, NULL);
   td_transport_attach (self->transport, self->http, TD_PROTO_WS_PATH);
 
@@ -600,25 +678,22 @@ td_server_start (TdServer *self, GError **error)
   else
     address = g_inet_address_new_from_string (self->config->listen_host);
   sockaddr = g_inet_socket_address_new (address, self->config->listen_port);
-  if (!listen_with_backlog (self->http, sockaddr, listen_options, &local_error))
+  if (!listen_with_backlog (self->http, sockaddr, listen_options, &self->port, &local_error))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot listen on %s:%u: %s",
                    self->config->listen_host, self->config->listen_port, local_error->message);
       return FALSE;
     }
 
-  uris = soup_server_get_uris (self->http);
-  for (GSList *l = uris; l != NULL; l = l->next)
-    {
-      g_autofree char *str = g_uri_to_string (l->data);
-      self->port = (guint16) g_uri_get_port (l->data);
-      g_message ("listening on %s (WebSocket path %s)", str, TD_PROTO_WS_PATH);
-    }
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  g_message ("listening on %s://%s:%u/ (WebSocket path %s)",
+             certificate != NULL ? "https" : "http", self->config->listen_host, self->port,
+             TD_PROTO_WS_PATH);
 
   if (self->config->port_file != NULL && !write_port_file (self->config->port_file, self->port, error))
     return FALSE;
 
+  _td_server_push_start (self);
+  td_webhooks_kick (self->webhooks);
   self->sweep_id = g_timeout_add_seconds (1, sweep_cb, self);
   self->reload_id = g_timeout_add_seconds (RELOAD_INTERVAL_S, reload_cb, self);
   self->started = TRUE;
@@ -641,6 +716,8 @@ td_server_stop (TdServer *self)
    * a message whose "sent" cannot reach its sender any more is still stored,
    * and its sender's resend with the same id is answered as a duplicate. */
   soup_server_disconnect (self->http);
+  _td_server_push_stop (self);
+  td_webhooks_stop (self->webhooks);
   td_transport_close_all (self->transport, TD_CLOSE_GOING_AWAY, "server shutting down");
   td_store_worker_stop (self->worker);
   td_transport_shutdown (self->transport);
