@@ -116,9 +116,10 @@ validate_entry (const Entry *entry, GError **error)
       !check_text ("department", entry->department, FALSE, error) ||
       (entry->title != NULL && !check_text ("title", entry->title, FALSE, error)))
     return FALSE;
-  if (entry->role != NULL && !g_str_equal (entry->role, "user") && !g_str_equal (entry->role, "admin"))
+  if (entry->role != NULL && !g_str_equal (entry->role, "user") &&
+      !g_str_equal (entry->role, "admin") && !g_str_equal (entry->role, "bot"))
     {
-      set_invalid (error, "role \"%s\" is neither \"user\" nor \"admin\"", entry->role);
+      set_invalid (error, "role \"%s\" is not \"user\", \"admin\" or \"bot\"", entry->role);
       return FALSE;
     }
   return TRUE;
@@ -525,23 +526,17 @@ parse_csv (Directory *dir, const char *data, gsize len, GError **error)
 
 /* ---- reading and writing ---- */
 
+/* Checks and parses the contents of a directory file (any bytes). */
 static gboolean
-parse_file (Directory *dir, GError **error)
+parse_data (Directory *dir, const char *data, gsize len, GError **error)
 {
-  g_autofree char *contents = NULL;
-  const char *data;
   const char *bad;
-  gsize len = 0;
 
-  if (!g_file_get_contents (dir->path, &contents, &len, error))
-    return FALSE;
   if (len > IMPORT_FILE_MAX)
     {
       set_invalid (error, "%s: larger than %d MiB", dir->path, IMPORT_FILE_MAX / (1024 * 1024));
       return FALSE;
     }
-
-  data = contents;
   if (len >= 3 && memcmp (data, UTF8_BOM, 3) == 0)
     {
       data += 3;
@@ -566,6 +561,38 @@ parse_file (Directory *dir, GError **error)
       }
 
   return dir->csv ? parse_csv (dir, data, len, error) : parse_json (dir, data, len, error);
+}
+
+static gboolean
+parse_file (Directory *dir, GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (dir->path, &contents, &len, error))
+    return FALSE;
+  return parse_data (dir, contents, len, error);
+}
+
+gboolean
+td_directory_parse (const char  *name,
+                    const char  *data,
+                    gsize        len,
+                    guint       *out_users,
+                    GError     **error)
+{
+  g_auto(Directory) dir = { 0 };
+
+  dir.path = name;
+  dir.departments = g_ptr_array_new_with_free_func (g_free);
+  dir.department_set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  dir.entries = g_ptr_array_new_with_free_func ((GDestroyNotify) entry_free);
+  dir.by_login = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!parse_data (&dir, data, len, error))
+    return FALSE;
+  if (out_users != NULL)
+    *out_users = dir.entries->len;
+  return TRUE;
 }
 
 static gboolean

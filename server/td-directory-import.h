@@ -27,4 +27,14 @@ gboolean td_directory_import_file (TdStore        *store,
                                    TdImportStats  *out_stats,
                                    GError        **error);
 
+/* Parses and checks @data as the contents of a directory file called
+ * @name (for error messages) without writing anything: what
+ * td_directory_import_file() would refuse, this refuses with the same
+ * error.  Sets *@out_users to the number of people in it. */
+gboolean td_directory_parse       (const char  *name,
+                                   const char  *data,
+                                   gsize        len,
+                                   guint       *out_users,
+                                   GError     **error);
+
 G_END_DECLS
