@@ -146,6 +146,14 @@ run_ok (const char * const *argv)
 TdTestServer *
 td_test_server_new (const char * const *extra_args)
 {
+  return td_test_server_new_full (extra_args, NULL, NULL);
+}
+
+TdTestServer *
+td_test_server_new_full (const char * const *extra_args,
+                         const char * const *wrapper,
+                         const char * const *env)
+{
   g_autoptr(GError) error = NULL;
   g_autofree char *directory = td_test_data_path ("directory.json");
   TdTestServer *self = g_new0 (TdTestServer, 1);
@@ -157,6 +165,8 @@ td_test_server_new (const char * const *extra_args)
   g_file_set_contents (self->password_file, TD_TEST_PASSWORD "\n", -1, &error);
   g_assert_no_error (error);
   self->extra_args = g_strdupv ((char **) extra_args);
+  self->wrapper = g_strdupv ((char **) wrapper);
+  self->env = g_strdupv ((char **) env);
 
   {
     const char *argv[] = { "tidingsctl", "--data-dir", self->data_dir, "import", directory,
@@ -179,6 +189,8 @@ start_server (TdTestServer *self, guint16 port)
   g_assert_null (self->proc);
   g_unlink (self->port_file);
 
+  for (guint i = 0; self->wrapper && self->wrapper[i]; i++)
+    g_ptr_array_add (args, g_strdup (self->wrapper[i]));
   g_ptr_array_add (args, g_strdup (td_test_program ("tidingsd")));
   g_ptr_array_add (args, g_strdup ("--listen"));
   g_ptr_array_add (args, g_strdup_printf ("127.0.0.1:%u", port));
@@ -197,6 +209,11 @@ start_server (TdTestServer *self, guint16 port)
     /* If the test aborts, its server must not outlive it (and keep the
      * test's output pipe open, hanging whoever reads it). */
     g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    for (guint i = 0; self->env && self->env[i]; i++)
+      {
+        g_auto(GStrv) kv = g_strsplit (self->env[i], "=", 2);
+        g_subprocess_launcher_setenv (launcher, kv[0], kv[1] ? kv[1] : "", TRUE);
+      }
     self->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
   }
   g_assert_no_error (error);
@@ -235,6 +252,34 @@ td_test_server_start_on_same_port (TdTestServer *self)
   start_server (self, self->port);
 }
 
+/* The pid of the real tidingsd: the process itself, or the wrapper's
+ * child.  0 if it is gone. */
+static pid_t
+server_pid (TdTestServer *self)
+{
+  const char *id = g_subprocess_get_identifier (self->proc);
+  g_autofree char *path = NULL;
+  g_autofree char *children = NULL;
+
+  if (id == NULL)
+    return 0;
+  if (self->wrapper == NULL)
+    return (pid_t) g_ascii_strtoll (id, NULL, 10);
+  path = g_strdup_printf ("/proc/%s/task/%s/children", id, id);
+  if (!g_file_get_contents (path, &children, NULL, NULL))
+    return 0;
+  return (pid_t) g_ascii_strtoll (children, NULL, 10);
+}
+
+static void
+signal_server (TdTestServer *self, int signum)
+{
+  pid_t pid = server_pid (self);
+
+  if (pid > 0)
+    kill (pid, signum);
+}
+
 void
 td_test_server_stop (TdTestServer *self)
 {
@@ -242,7 +287,7 @@ td_test_server_stop (TdTestServer *self)
 
   if (self->proc == NULL)
     return;
-  g_subprocess_send_signal (self->proc, SIGTERM);
+  signal_server (self, SIGTERM);
   g_subprocess_wait (self->proc, NULL, &error);
   g_assert_no_error (error);
   if (!g_subprocess_get_if_exited (self->proc) || g_subprocess_get_exit_status (self->proc) != 0)
@@ -255,6 +300,7 @@ td_test_server_kill (TdTestServer *self)
 {
   if (self->proc == NULL)
     return;
+  signal_server (self, SIGKILL);
   g_subprocess_force_exit (self->proc);
   g_subprocess_wait (self->proc, NULL, NULL);
   g_clear_object (&self->proc);
@@ -295,10 +341,97 @@ td_test_server_free (TdTestServer *self)
   g_free (self->http_url);
   g_free (self->ws_url);
   g_strfreev (self->extra_args);
+  g_strfreev (self->wrapper);
+  g_strfreev (self->env);
   g_free (self);
 }
 
 /* ---- raw protocol client ---- */
+
+GSocketConnection *
+td_test_raw_handshake (guint16     port,
+                       const char *extra_headers,
+                       guint8     *buf,
+                       gsize       size,
+                       gsize      *filled,
+                       guint      *status)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  char *end = NULL;
+
+  g_socket_client_set_timeout (client, 5);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tidings.v1\r\n%s\r\n",
+                             port, extra_headers ? extra_headers : "");
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                             strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Read the answer up to the blank line. */
+  *filled = 0;
+  while (end == NULL)
+    {
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
+                                      buf + *filled, size - 1 - *filled, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      *filled += n;
+      buf[*filled] = 0;
+      end = strstr ((char *) buf, "\r\n\r\n");
+    }
+  g_assert_true (g_str_has_prefix ((char *) buf, "HTTP/1.1 "));
+  *status = (guint) g_ascii_strtoull ((char *) buf + 9, NULL, 10);
+  *filled -= (end + 4 - (char *) buf);
+  memmove (buf, end + 4, *filled);
+  return g_steal_pointer (&conn);
+}
+
+void
+td_test_raw_send (GSocketConnection *conn, guint8 opcode, const void *payload, gsize len)
+{
+  g_autoptr(GByteArray) frame = g_byte_array_sized_new (len + 14);
+  g_autoptr(GError) error = NULL;
+  const guint8 mask[4] = { 0x5a, 0x17, 0xc3, 0x88 };
+  guint8 header[10];
+  guint header_len;
+
+  header[0] = 0x80 | opcode;
+  if (len < 126)
+    {
+      header[1] = 0x80 | (guint8) len;
+      header_len = 2;
+    }
+  else if (len <= G_MAXUINT16)
+    {
+      header[1] = 0x80 | 126;
+      header[2] = (guint8) (len >> 8);
+      header[3] = (guint8) len;
+      header_len = 4;
+    }
+  else
+    {
+      header[1] = 0x80 | 127;
+      for (guint i = 0; i < 8; i++)
+        header[2 + i] = (guint8) ((guint64) len >> (56 - 8 * i));
+      header_len = 10;
+    }
+  g_byte_array_append (frame, header, header_len);
+  g_byte_array_append (frame, mask, 4);
+  for (gsize i = 0; i < len; i++)
+    {
+      guint8 b = ((const guint8 *) payload)[i] ^ mask[i % 4];
+      g_byte_array_append (frame, &b, 1);
+    }
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                             frame->data, frame->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
 
 struct _TdTestWs {
   SoupSession             *session;
@@ -526,6 +659,11 @@ td_test_ws_login (TdTestWs *self, const char *user, const char *device)
         case TD_FRAME_MESSAGE:
           g_assert_true (complete);
           g_ptr_array_add (backlog, td_message_ref (td_frame_get_message (frame)));
+          break;
+        case TD_FRAME_GROUPS:
+        case TD_FRAME_REMINDERS:
+          /* Between the directory and the backlog (protocol 12.5). */
+          g_assert_true (complete);
           break;
         case TD_FRAME_SYNCED:
           g_assert_true (complete);

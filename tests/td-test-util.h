@@ -20,6 +20,8 @@ typedef struct {
   char        *http_url;      /* http://127.0.0.1:PORT */
   char        *ws_url;        /* ws://127.0.0.1:PORT/ws */
   char       **extra_args;    /* kept for restarts */
+  char       **wrapper;       /* argv prefix (e.g. strace ... --), or NULL */
+  char       **env;           /* extra KEY=VALUE for tidingsd, or NULL */
 } TdTestServer;
 
 /* Creates a data directory, imports tests/data/directory.json with
@@ -27,6 +29,13 @@ typedef struct {
  * 127.0.0.1 with a kernel-chosen port.  @extra_args: NULL-terminated extra
  * tidingsd arguments, or NULL.  Aborts the test on failure. */
 TdTestServer *td_test_server_new     (const char * const *extra_args);
+/* Same, but tidingsd runs under @wrapper (an argv prefix such as
+ * {"strace", "-f", "-o", FILE, "--", NULL}: the wrapper must run the
+ * command as its child) with @env (KEY=VALUE) added to its environment.
+ * Stopping and killing then signal the real tidingsd, not the wrapper. */
+TdTestServer *td_test_server_new_full (const char * const *extra_args,
+                                       const char * const *wrapper,
+                                       const char * const *env);
 /* Starts tidingsd again on the same data directory (new port). */
 void          td_test_server_start   (TdTestServer *self);
 /* Starts tidingsd again on the same data directory and the same port as
@@ -59,6 +68,19 @@ const char   *td_test_program        (const char *name);
 char         *td_test_data_path      (const char *name);
 
 G_END_DECLS
+
+/* ---- raw WebSocket, for what a well-behaved library would not send ---- */
+
+/* Connects to 127.0.0.1:@port, sends a WebSocket upgrade for /ws offering
+ * tidings.v1 plus @extra_headers (each line ending in \r\n; NULL = none),
+ * and reads the answer's head.  *@status is the HTTP status; whatever came
+ * after the head is left in @buf (*@filled bytes). */
+GSocketConnection *td_test_raw_handshake (guint16 port, const char *extra_headers,
+                                          guint8 *buf, gsize size, gsize *filled,
+                                          guint *status);
+/* Writes one masked frame with FIN set (any payload length). */
+void          td_test_raw_send       (GSocketConnection *conn, guint8 opcode,
+                                      const void *payload, gsize len);
 
 /* ---- a raw protocol client for precise tests ---- */
 #include <libsoup/soup.h>

@@ -148,50 +148,6 @@ test_oversized_message (void)
  * Origin header if @origin is not NULL).  Returns the connection and the
  * HTTP status; bytes that followed the response header are left at the
  * start of @buf, their count in *@filled. */
-static GSocketConnection *
-raw_handshake (const char *origin,
-               guint8     *buf,
-               gsize       size,
-               gsize      *filled,
-               guint      *status)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *origin_line = origin ? g_strdup_printf ("Origin: %s\r\n", origin) : g_strdup ("");
-  g_autofree char *request = NULL;
-  char *end = NULL;
-
-  g_socket_client_set_timeout (client, 5);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
-  g_assert_no_error (error);
-  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tidings.v1\r\n%s\r\n",
-                             server->port, origin_line);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
-                             strlen (request), NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  /* Read the answer up to the blank line. */
-  *filled = 0;
-  while (end == NULL)
-    {
-      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
-                                      buf + *filled, size - 1 - *filled, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (n, >, 0);
-      *filled += n;
-      buf[*filled] = 0;
-      end = strstr ((char *) buf, "\r\n\r\n");
-    }
-  g_assert_true (g_str_has_prefix ((char *) buf, "HTTP/1.1 "));
-  *status = (guint) g_ascii_strtoull ((char *) buf + 9, NULL, 10);
-  *filled -= (end + 4 - (char *) buf);
-  memmove (buf, end + 4, *filled);
-  return g_steal_pointer (&conn);
-}
-
 /* Sends one raw frame on a fresh connection (libsoup's client refuses to
  * send invalid UTF-8 as text) and returns the close code the server answers
  * with, or 0 if none came within 5 s. */
@@ -199,30 +155,14 @@ static gushort
 raw_frame_close_code (guint8 opcode, const void *payload, gsize len)
 {
   g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GByteArray) frame = g_byte_array_new ();
   g_autoptr(GError) error = NULL;
-  const guint8 mask[4] = { 1, 2, 3, 4 };
-  guint8 header[2];
   guint8 buf[4096];
   gsize filled;
   guint status;
 
-  g_assert_cmpuint (len, <, 126);
-  conn = raw_handshake (NULL, buf, sizeof buf, &filled, &status);
+  conn = td_test_raw_handshake (server->port, NULL, buf, sizeof buf, &filled, &status);
   g_assert_cmpuint (status, ==, 101);
-
-  header[0] = 0x80 | opcode;
-  header[1] = 0x80 | (guint8) len;
-  g_byte_array_append (frame, header, 2);
-  g_byte_array_append (frame, mask, 4);
-  for (gsize i = 0; i < len; i++)
-    {
-      guint8 b = ((const guint8 *) payload)[i] ^ mask[i % 4];
-      g_byte_array_append (frame, &b, 1);
-    }
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
-                             frame->data, frame->len, NULL, NULL, &error);
-  g_assert_no_error (error);
+  td_test_raw_send (conn, opcode, payload, len);
 
   while (filled < 4)
     {
@@ -257,7 +197,9 @@ handshake_status (const char *origin)
   gsize filled;
   guint status;
 
-  conn = raw_handshake (origin, buf, sizeof buf, &filled, &status);
+  g_autofree char *line = origin ? g_strdup_printf ("Origin: %s\r\n", origin) : NULL;
+
+  conn = td_test_raw_handshake (server->port, line, buf, sizeof buf, &filled, &status);
   return status;
 }
 
