@@ -138,6 +138,27 @@ if [ "$alice_status" -ne 0 ] || [ "$bob_status" -ne 0 ]; then
     echo >&2
 fi
 
+# A business system (an approval workflow) pushes a reminder to bob over the
+# HTTP API with an API key.  The key is made once and kept in the demo
+# directory; the idempotency key makes a second demo run post nothing new.
+echo "== The approval workflow reminds bob (HTTP API, API key \"workflow\")"
+keyfile=$dir/workflow.key
+if [ ! -s "$keyfile" ]; then
+    "$tidingsctl" --data-dir "$dir" apikey revoke workflow >/dev/null 2>&1 || true
+    (umask 077 && "$tidingsctl" --data-dir "$dir" apikey create workflow \
+        --scope reminders,broadcast | tail -n 1 >"$keyfile")
+fi
+reminder='{"to":"bob","title":"Travel request waiting for your approval",
+"body":"Alice: Shanghai customer visit, 3 days","link":"https://flow.example.com/requests/4411",
+"category":"approval","priority":"urgent","idempotency_key":"demo-approval-4411"}'
+if ! curl -sS --max-time 10 -X POST "$url/api/v1/reminders" \
+        -H "Authorization: Bearer $(cat "$keyfile")" -H 'Content-Type: application/json' \
+        --data "$reminder"; then
+    demo_ok=no
+fi
+echo
+echo
+
 # The GTK desktop client (built once it exists) needs an X or Wayland display.
 clients=""
 if [ -x "$desktop" ] && [ -n "${DISPLAY:-}" ]; then
@@ -169,7 +190,14 @@ Try, from this directory:
   $cli --server $url --user bob --password-file $show_password_file listen --timeout 60
   $cli --server $url --user bob --password-file $show_password_file history alice --limit 10
   $cli --server $url --user alice --password-file $show_password_file who
+  $cli --server $url --user bob --password-file $show_password_file reminders
+  $cli --server $url --user alice --password-file $show_password_file groups
   $tidingsctl --data-dir $dir user list
+  $tidingsctl --data-dir $dir broadcast --department "研发部 Engineering" "Release tonight" "Build freeze at 18:00"
+  curl -X POST $url/api/v1/reminders -H "Authorization: Bearer \$(cat $dir/workflow.key)" \\
+       -H 'Content-Type: application/json' -d '{"to":"alice","title":"Expense report due"}'
+
+The HTTP API, webhooks and bots: docs/integrations.md.
 
 EOF
 if [ -n "$clients" ]; then
