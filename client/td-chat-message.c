@@ -21,9 +21,19 @@ struct _TdChatMessage
   gboolean           outgoing;
   TdChatMessageState state;
   char              *error;
+  char              *peer;
+  guint              read_count;
 };
 
 G_DEFINE_FINAL_TYPE (TdChatMessage, td_chat_message, G_TYPE_OBJECT)
+
+static gboolean
+is_group_address (const char *peer)
+{
+  gint64 id = 0;
+
+  return peer != NULL && td_parse_group_address (peer, &id);
+}
 
 enum {
   PROP_0,
@@ -36,6 +46,8 @@ enum {
   PROP_OUTGOING,
   PROP_STATE,
   PROP_ERROR,
+  PROP_PEER,
+  PROP_READ_COUNT,
   N_PROPS
 };
 
@@ -51,6 +63,7 @@ td_chat_message_finalize (GObject *object)
   g_free (self->to);
   g_free (self->text);
   g_free (self->error);
+  g_free (self->peer);
 
   G_OBJECT_CLASS (td_chat_message_parent_class)->finalize (object);
 }
@@ -89,6 +102,12 @@ td_chat_message_get_property (GObject *object, guint prop_id, GValue *value, GPa
     case PROP_ERROR:
       g_value_set_string (value, self->error);
       break;
+    case PROP_PEER:
+      g_value_set_string (value, self->peer);
+      break;
+    case PROP_READ_COUNT:
+      g_value_set_uint (value, self->read_count);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -111,9 +130,11 @@ td_chat_message_class_init (TdChatMessageClass *klass)
   properties[PROP_TIME] = g_param_spec_int64 ("time", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_OUTGOING] = g_param_spec_boolean ("outgoing", NULL, NULL, FALSE, flags);
   properties[PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, TD_CHAT_MESSAGE_RECEIVED, TD_CHAT_MESSAGE_FAILED,
+    g_param_spec_int ("state", NULL, NULL, TD_CHAT_MESSAGE_RECEIVED, TD_CHAT_MESSAGE_READ,
                       TD_CHAT_MESSAGE_RECEIVED, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  properties[PROP_PEER] = g_param_spec_string ("peer", NULL, NULL, NULL, flags);
+  properties[PROP_READ_COUNT] = g_param_spec_uint ("read-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -137,6 +158,11 @@ td_chat_message_new_from_proto (TdMessage *message, const char *self_login)
   self->text = g_strdup (td_message_get_text (message));
   self->time = td_message_get_time (message);
   self->outgoing = g_strcmp0 (self->from, self_login) == 0;
+  /* Group messages belong to the group; 1:1 ones to the other person. */
+  if (self->outgoing || is_group_address (self->to))
+    self->peer = g_strdup (self->to);
+  else
+    self->peer = g_strdup (self->from);
   self->state = self->outgoing ? TD_CHAT_MESSAGE_SENT : TD_CHAT_MESSAGE_RECEIVED;
   return self;
 }
@@ -158,6 +184,7 @@ td_chat_message_new_outgoing (const char *id, const char *from, const char *to,
   self->text = g_strdup (text);
   self->time = time_ms;
   self->outgoing = TRUE;
+  self->peer = g_strdup (to);
   self->state = TD_CHAT_MESSAGE_SENDING;
   return self;
 }
@@ -241,7 +268,7 @@ td_chat_message_set_sent (TdChatMessage *self, gint64 mid, gint64 time_ms)
       self->time = time_ms;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIME]);
     }
-  /* DELIVERED is further along than SENT: never step back. */
+  /* DELIVERED and READ are further along than SENT: never step back. */
   if (self->state == TD_CHAT_MESSAGE_SENDING || self->state == TD_CHAT_MESSAGE_FAILED)
     {
       self->state = TD_CHAT_MESSAGE_SENT;
@@ -268,4 +295,57 @@ td_chat_message_set_failed (TdChatMessage *self, const char *error)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+const char *
+td_chat_message_get_peer (TdChatMessage *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_MESSAGE (self), NULL);
+  return self->peer;
+}
+
+guint
+td_chat_message_get_read_count (TdChatMessage *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_MESSAGE (self), 0);
+  return self->read_count;
+}
+
+gboolean
+td_chat_message_is_group (TdChatMessage *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_MESSAGE (self), FALSE);
+  return is_group_address (self->peer);
+}
+
+void
+td_chat_message_set_read (TdChatMessage *self)
+{
+  g_return_if_fail (TD_IS_CHAT_MESSAGE (self));
+
+  /* Only a committed own message can have been read. */
+  if (!self->outgoing || self->mid <= 0 ||
+      self->state == TD_CHAT_MESSAGE_READ || self->state == TD_CHAT_MESSAGE_FAILED)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  self->state = TD_CHAT_MESSAGE_READ;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (self->read_count == 0)
+    {
+      self->read_count = 1;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_COUNT]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+td_chat_message_set_read_count (TdChatMessage *self, guint count)
+{
+  g_return_if_fail (TD_IS_CHAT_MESSAGE (self));
+
+  /* Marks never go down, so neither does the count. */
+  if (count <= self->read_count)
+    return;
+  self->read_count = count;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_COUNT]);
 }

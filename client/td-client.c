@@ -23,6 +23,7 @@
 #define BACKOFF_MIN_S     1
 #define BACKOFF_MAX_S     60
 #define INITIAL_MESSAGES  50
+#define TYPING_INTERVAL_US (3 * G_USEC_PER_SEC)  /* at most one "typing" per peer per 3 s */
 
 struct _TdClient
 {
@@ -47,6 +48,13 @@ struct _TdClient
   GHashTable       *conversations;      /* peer -> TdConversation (weak) */
   GHashTable       *pending;            /* id -> TdChatMessage still SENDING */
   GHashTable       *inflight;           /* ids sent on the current socket */
+  GHashTable       *typing_sent;        /* peer -> gint64* monotonic time of the last "typing" */
+
+  GListStore       *reminders;          /* TdReminderItem, newest first */
+  GHashTable       *reminders_by_rid;   /* gint64* rid -> TdReminderItem */
+  guint             snooze_id;          /* the next snooze end */
+  guint             unread_reminders;
+  gboolean          is_admin;
 
   gboolean          session_up;         /* welcome received on this socket */
   gboolean          reconnect;          /* logged in once: keep reconnecting */
@@ -65,11 +73,14 @@ enum {
   PROP_STATUS,
   PROP_TOTAL_UNREAD,
   PROP_TOKEN,
+  PROP_IS_ADMIN,
+  PROP_UNREAD_REMINDERS,
   N_PROPS
 };
 
 enum {
   MESSAGE_RECEIVED,
+  REMINDER_RECEIVED,
   CONNECTION_ERROR,
   LOGGED_OUT,
   N_SIGNALS
@@ -79,6 +90,17 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void flush_outbox (TdClient *self);
+static void apply_groups (TdClient *self, GPtrArray *groups);
+static void apply_reminders (TdClient *self, GPtrArray *reminders, gboolean from_server);
+static void clear_reminders (TdClient *self);
+
+static gboolean
+is_group_address (const char *peer)
+{
+  gint64 id = 0;
+
+  return peer != NULL && td_parse_group_address (peer, &id);
+}
 
 /* Callbacks of connection operations hold only a weak reference: an
  * unreferenced client must go away at once (and not, say, send its
@@ -250,7 +272,7 @@ apply_users (TdClient *self, GPtrArray *users)
       g_autoptr(TdContact) contact = g_list_model_get_item (G_LIST_MODEL (self->contacts), i - 1);
       const char *login = td_contact_get_login (contact);
 
-      if (!g_hash_table_contains (seen, login))
+      if (!td_contact_get_is_group (contact) && !g_hash_table_contains (seen, login))
         {
           g_list_store_remove (self->contacts, i - 1);
           g_hash_table_remove (self->contacts_by_login, login);
@@ -259,6 +281,82 @@ apply_users (TdClient *self, GPtrArray *users)
   if (added)
     td_local_store_foreach_latest (self->store, latest_cb, self);
   notify_total_unread (self);
+}
+
+/* Replaces the group contacts by @groups, keeping the TdContact of a
+ * group that stays. */
+static void
+apply_groups (TdClient *self, GPtrArray *groups)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean added = FALSE;
+
+  for (guint i = 0; i < groups->len; i++)
+    {
+      TdGroup *group = groups->pdata[i];
+      const char *address = td_group_get_address (group);
+      TdContact *contact = g_hash_table_lookup (self->contacts_by_login, address);
+
+      g_hash_table_add (seen, (gpointer) address);
+      if (contact != NULL)
+        {
+          td_contact_update_group (contact, group);
+          continue;
+        }
+      contact = td_contact_new_group (group);
+      td_contact_set_unread (contact, td_local_store_get_unread (self->store, address));
+      g_hash_table_insert (self->contacts_by_login, g_strdup (address), contact);
+      g_list_store_append (self->contacts, contact);
+      added = TRUE;
+    }
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->contacts)); i > 0; i--)
+    {
+      g_autoptr(TdContact) contact = g_list_model_get_item (G_LIST_MODEL (self->contacts), i - 1);
+      const char *login = td_contact_get_login (contact);
+
+      if (td_contact_get_is_group (contact) && !g_hash_table_contains (seen, login))
+        {
+          g_list_store_remove (self->contacts, i - 1);
+          g_hash_table_remove (self->contacts_by_login, login);
+        }
+    }
+  if (added)
+    td_local_store_foreach_latest (self->store, latest_cb, self);
+  notify_total_unread (self);
+}
+
+/* One group changed: added, updated or (@removed) gone. */
+static TdContact *
+apply_group (TdClient *self, TdGroup *group, gboolean removed)
+{
+  const char *address = td_group_get_address (group);
+  TdContact *contact = g_hash_table_lookup (self->contacts_by_login, address);
+
+  if (removed)
+    {
+      guint position;
+
+      if (contact != NULL &&
+          g_list_store_find (self->contacts, contact, &position))
+        {
+          g_list_store_remove (self->contacts, position);
+          g_hash_table_remove (self->contacts_by_login, address);
+          notify_total_unread (self);
+        }
+      return NULL;
+    }
+  if (contact != NULL)
+    {
+      td_contact_update_group (contact, group);
+      return contact;
+    }
+  contact = td_contact_new_group (group);
+  td_contact_set_unread (contact, td_local_store_get_unread (self->store, address));
+  g_hash_table_insert (self->contacts_by_login, g_strdup (address), contact);
+  g_list_store_append (self->contacts, contact);
+  td_local_store_foreach_latest (self->store, latest_cb, self);
+  notify_total_unread (self);
+  return contact;
 }
 
 static void
@@ -278,7 +376,10 @@ open_cache (TdClient *self, const char *server_url, const char *user, GError **e
   g_autoptr(TdLocalStore) store = NULL;
   g_autoptr(GPtrArray) users = NULL;
   g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GPtrArray) reminders = NULL;
   g_autofree char *self_login = NULL;
+  g_autofree char *role = NULL;
 
   if (path == NULL)
     return FALSE;
@@ -291,6 +392,7 @@ open_cache (TdClient *self, const char *server_url, const char *user, GError **e
   g_clear_pointer (&self->store, td_local_store_free);
   g_hash_table_remove_all (self->pending);
   clear_contacts (self);
+  clear_reminders (self);
   self->store = g_steal_pointer (&store);
   g_free (self->store_path);
   self->store_path = g_steal_pointer (&path);
@@ -300,8 +402,19 @@ open_cache (TdClient *self, const char *server_url, const char *user, GError **e
   self_login = td_local_store_get (self->store, "login");
   set_login (self, self_login ? self_login : user);
 
+  role = td_local_store_get (self->store, "role");
+  if (self->is_admin != (g_strcmp0 (role, "admin") == 0))
+    {
+      self->is_admin = !self->is_admin;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ADMIN]);
+    }
+
   users = td_local_store_load_directory (self->store);
   apply_users (self, users);
+  groups = td_local_store_load_groups (self->store);
+  apply_groups (self, groups);
+  reminders = td_local_store_load_reminders (self->store);
+  apply_reminders (self, reminders, FALSE);
   outbox = td_local_store_load_outbox (self->store);
   for (guint i = 0; i < outbox->len; i++)
     g_hash_table_insert (self->pending, g_strdup (td_chat_message_get_id (outbox->pdata[i])),
@@ -349,6 +462,7 @@ message_committed (TdClient *self, const char *id, TdMessage *message)
   TdChatMessage *pending = g_hash_table_lookup (self->pending, id);
   const char *to = td_message_get_to (message);
   TdContact *contact = g_hash_table_lookup (self->contacts_by_login, to);
+  TdConversation *conversation;
 
   td_local_store_mark_sent (self->store, td_message_get_from (message), id,
                             td_message_get_mid (message), td_message_get_time (message));
@@ -356,6 +470,10 @@ message_committed (TdClient *self, const char *id, TdMessage *message)
     td_chat_message_set_sent (pending, td_message_get_mid (message), td_message_get_time (message));
   if (contact != NULL)
     td_contact_set_last (contact, td_message_get_time (message), td_message_get_text (message));
+  /* A read mark may already cover it (someone read ahead of our "sent"). */
+  conversation = g_hash_table_lookup (self->conversations, to);
+  if (conversation != NULL)
+    _td_conversation_update_reads (conversation);
   g_hash_table_remove (self->pending, id);
   g_hash_table_remove (self->inflight, id);
 }
@@ -476,9 +594,12 @@ message_received_cb (TdConnection *conn, TdMessage *message, TdClient *self)
 {
   g_autoptr(TdChatMessage) chat = NULL;
   const char *from = td_message_get_from (message);
+  const char *to = td_message_get_to (message);
   gboolean own = g_strcmp0 (from, self->login) == 0;
-  const char *peer = own ? td_message_get_to (message) : from;
+  /* Group messages belong to the group's conversation. */
+  const char *peer = own || is_group_address (to) ? to : from;
   TdContact *contact = g_hash_table_lookup (self->contacts_by_login, peer);
+  TdContact *sender = g_hash_table_lookup (self->contacts_by_login, from);
   TdConversation *conversation = g_hash_table_lookup (self->conversations, peer);
   gboolean inserted;
 
@@ -509,7 +630,397 @@ message_received_cb (TdConnection *conn, TdMessage *message, TdClient *self)
   if (conversation != NULL)
     _td_conversation_append (conversation, chat);
   if (!own)
-    g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, contact, chat);
+    g_signal_emit (self, signals[MESSAGE_RECEIVED], 0, sender, chat);
+}
+
+/* ---- read marks ---- */
+
+static gint64
+own_mark (TdClient *self, const char *peer)
+{
+  g_autoptr(GPtrArray) marks = td_local_store_load_read_marks (self->store, peer);
+
+  for (guint i = 0; i < marks->len; i++)
+    {
+      TdReadMark *mark = marks->pdata[i];
+
+      if (g_strcmp0 (mark->user, self->login) == 0)
+        return mark->mid;
+    }
+  return 0;
+}
+
+/* Sends the queued own read marks (one per conversation). */
+static void
+flush_reads (TdClient *self)
+{
+  g_autoptr(GPtrArray) queue = NULL;
+
+  if (!self->session_up || self->store == NULL)
+    return;
+  queue = td_local_store_load_read_queue (self->store);
+  for (guint i = 0; i < queue->len; i++)
+    {
+      TdReadMark *entry = queue->pdata[i];  /* user = the peer */
+
+      if (!td_connection_send_read (self->conn, entry->user, entry->mid))
+        return;
+      td_local_store_clear_read (self->store, entry->user, entry->mid);
+    }
+}
+
+/* Someone's read mark in @peer's conversation went up. */
+static void
+record_mark (TdClient *self, const char *peer, const char *user, gint64 mid)
+{
+  TdConversation *conversation = g_hash_table_lookup (self->conversations, peer);
+
+  td_local_store_set_read_mark (self->store, peer, user, mid);
+  if (conversation != NULL)
+    _td_conversation_set_read_mark (conversation, user, mid);
+}
+
+static void
+receipt_cb (TdConnection *conn, const char *user, const char *peer, gint64 mid, TdClient *self)
+{
+  TdContact *contact;
+  guint unread;
+
+  if (self->store == NULL || mid <= 0)
+    return;
+  if (g_strcmp0 (user, self->login) != 0)
+    {
+      /* 1:1 receipts name us as the peer: the conversation is the reader's. */
+      record_mark (self, is_group_address (peer) ? peer : user, user, mid);
+      return;
+    }
+  /* Read on another of our devices: what is left unread here is what
+   * came after that mark. */
+  record_mark (self, peer, user, mid);
+  contact = g_hash_table_lookup (self->contacts_by_login, peer);
+  unread = td_local_store_count_after (self->store, peer, self->login, mid);
+  if (contact != NULL && unread < td_contact_get_unread (contact))
+    {
+      td_local_store_set_unread (self->store, peer, unread);
+      td_contact_set_unread (contact, unread);
+      notify_total_unread (self);
+    }
+}
+
+static void
+typing_cb (TdConnection *conn, const char *user, const char *to, TdClient *self)
+{
+  const char *peer = is_group_address (to) ? to : user;
+  TdConversation *conversation = g_hash_table_lookup (self->conversations, peer);
+  TdContact *contact = g_hash_table_lookup (self->contacts_by_login, user);
+
+  if (g_strcmp0 (user, self->login) == 0 || conversation == NULL)
+    return;
+  _td_conversation_set_typing (conversation, user,
+                               contact != NULL ? td_contact_get_name (contact) : user);
+}
+
+/* ---- groups ---- */
+
+static void
+groups_changed_cb (TdConnection *conn, TdClient *self)
+{
+  GPtrArray *groups = td_connection_get_groups (conn);
+
+  if (self->store == NULL)
+    return;
+  apply_groups (self, groups);
+  td_local_store_save_groups (self->store, groups);
+}
+
+static void
+group_changed_cb (TdConnection *conn, TdGroup *group, gboolean removed, TdClient *self)
+{
+  if (self->store == NULL)
+    return;
+  apply_group (self, group, removed);
+  if (removed)
+    td_local_store_delete_group (self->store, td_group_get_address (group));
+  else
+    td_local_store_save_group (self->store, group);
+}
+
+/* ---- reminders ---- */
+
+static int
+compare_reminder_items (gconstpointer pa, gconstpointer pb, gpointer user_data)
+{
+  TdReminderItem *a = (TdReminderItem *) pa;
+  TdReminderItem *b = (TdReminderItem *) pb;
+  gint64 ta = td_reminder_item_get_time (a);
+  gint64 tb = td_reminder_item_get_time (b);
+
+  if (ta != tb)
+    return ta > tb ? -1 : 1;
+  return td_reminder_item_get_rid (a) > td_reminder_item_get_rid (b) ? -1 :
+         td_reminder_item_get_rid (a) < td_reminder_item_get_rid (b) ? 1 : 0;
+}
+
+static void
+update_unread_reminders (TdClient *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->reminders));
+  guint unread = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TdReminderItem) item = g_list_model_get_item (G_LIST_MODEL (self->reminders), i);
+
+      if (td_reminder_item_get_unread (item))
+        unread++;
+    }
+  if (unread == self->unread_reminders)
+    return;
+  self->unread_reminders = unread;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNREAD_REMINDERS]);
+}
+
+/* Alerts ("reminder-received") once per reminder and once per snooze end,
+ * remembered in the cache so that a restart does not alert again. */
+static void
+maybe_alert (TdClient *self, TdReminderItem *item)
+{
+  TdReminder *reminder = td_reminder_item_get_reminder (item);
+  gint64 rid = td_reminder_item_get_rid (item);
+  gint64 until = td_reminder_get_state (reminder) == TD_REMINDER_SNOOZED ? td_reminder_get_until (reminder) : 0;
+  gboolean open = td_reminder_item_get_state (item) == TD_REMINDER_OPEN;
+  gint64 alerted_until = 0;
+
+  if (!td_local_store_get_alerted (self->store, rid, &alerted_until))
+    {
+      /* First sight.  Something already done or still snoozed is noted
+       * silently; its snooze end alerts later. */
+      td_local_store_set_alerted (self->store, rid, open ? until : 0);
+      if (open)
+        g_signal_emit (self, signals[REMINDER_RECEIVED], 0, item);
+      return;
+    }
+  if (open && until > 0 && alerted_until < until)
+    {
+      td_local_store_set_alerted (self->store, rid, until);
+      g_signal_emit (self, signals[REMINDER_RECEIVED], 0, item);
+    }
+}
+
+static void schedule_snooze_check (TdClient *self);
+
+static gboolean
+snooze_cb (gpointer user_data)
+{
+  TdClient *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->reminders));
+  g_autoptr(GPtrArray) ended = g_ptr_array_new_with_free_func (g_object_unref);
+
+  self->snooze_id = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      TdReminderItem *item = g_list_model_get_item (G_LIST_MODEL (self->reminders), i);
+
+      g_ptr_array_add (ended, item);
+      td_reminder_item_refresh (item);
+    }
+  update_unread_reminders (self);
+  /* Alerts after every state is current: handlers may look at the list. */
+  for (guint i = 0; i < ended->len && self->store != NULL; i++)
+    maybe_alert (self, ended->pdata[i]);
+  schedule_snooze_check (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Arms a timer for the earliest snooze end still ahead. */
+static void
+schedule_snooze_check (TdClient *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->reminders));
+  gint64 now = g_get_real_time () / 1000;
+  gint64 next = 0;
+
+  g_clear_handle_id (&self->snooze_id, g_source_remove);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TdReminderItem) item = g_list_model_get_item (G_LIST_MODEL (self->reminders), i);
+      gint64 until = td_reminder_item_get_until (item);
+
+      if (td_reminder_item_get_state (item) == TD_REMINDER_SNOOZED && until > now &&
+          (next == 0 || until < next))
+        next = until;
+    }
+  if (next > 0)
+    /* +1: the item compares until <= now, so fire just after. */
+    self->snooze_id = g_timeout_add ((guint) MIN (next - now + 1, (gint64) G_MAXINT32), snooze_cb, self);
+}
+
+static TdReminderItem *
+add_reminder (TdClient *self, TdReminder *reminder)
+{
+  TdReminderItem *item = g_hash_table_lookup (self->reminders_by_rid, &(gint64) { td_reminder_get_rid (reminder) });
+  gint64 *key;
+
+  if (item != NULL)
+    {
+      td_reminder_item_update (item, reminder);
+      return item;
+    }
+  item = td_reminder_item_new (reminder);
+  key = g_new (gint64, 1);
+  *key = td_reminder_get_rid (reminder);
+  g_hash_table_insert (self->reminders_by_rid, key, item);
+  g_list_store_insert_sorted (self->reminders, item, compare_reminder_items, NULL);
+  return item;
+}
+
+static TdReminder *
+optimistic (TdReminder *reminder, TdReminderAction action, gint64 until_ms)
+{
+  switch (action)
+    {
+    case TD_REMINDER_ACTION_DONE:
+      return td_reminder_with_state (reminder, TD_REMINDER_DONE, 0, TRUE);
+    case TD_REMINDER_ACTION_SNOOZE:
+      return td_reminder_with_state (reminder, TD_REMINDER_SNOOZED, until_ms, TRUE);
+    case TD_REMINDER_ACTION_REOPEN:
+      return td_reminder_with_state (reminder, TD_REMINDER_OPEN, 0, td_reminder_get_read (reminder));
+    case TD_REMINDER_ACTION_READ:
+    default:
+      return td_reminder_with_state (reminder, td_reminder_get_state (reminder),
+                                     td_reminder_get_until (reminder), TRUE);
+    }
+}
+
+static void
+overlay_cb (gint64 rid, TdReminderAction action, gint64 until_ms, gpointer user_data)
+{
+  TdClient *self = user_data;
+  TdReminderItem *item = g_hash_table_lookup (self->reminders_by_rid, &rid);
+  g_autoptr(TdReminder) guess = NULL;
+
+  if (item == NULL)
+    return;
+  guess = optimistic (td_reminder_item_get_reminder (item), action, until_ms);
+  td_reminder_item_update (item, guess);
+}
+
+/* Replaces the list by @reminders (the session-start list, or the cache). */
+static void
+apply_reminders (TdClient *self, GPtrArray *reminders, gboolean from_server)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < reminders->len; i++)
+    {
+      TdReminderItem *item = add_reminder (self, reminders->pdata[i]);
+      gint64 *rid = g_new (gint64, 1);
+
+      *rid = td_reminder_item_get_rid (item);
+      g_hash_table_add (seen, rid);
+      g_ptr_array_add (items, g_object_ref (item));
+    }
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->reminders)); i > 0; i--)
+    {
+      g_autoptr(TdReminderItem) item = g_list_model_get_item (G_LIST_MODEL (self->reminders), i - 1);
+      gint64 rid = td_reminder_item_get_rid (item);
+
+      if (!g_hash_table_contains (seen, &rid))
+        {
+          g_list_store_remove (self->reminders, i - 1);
+          g_hash_table_remove (self->reminders_by_rid, &rid);
+        }
+    }
+  if (from_server)
+    {
+      td_local_store_save_reminders (self->store, reminders);
+      /* Changes the server has not confirmed yet stay visible. */
+      td_local_store_foreach_reminder_update (self->store, overlay_cb, self);
+    }
+  update_unread_reminders (self);
+  for (guint i = 0; i < items->len; i++)
+    maybe_alert (self, items->pdata[i]);
+  schedule_snooze_check (self);
+}
+
+static void
+clear_reminders (TdClient *self)
+{
+  g_clear_handle_id (&self->snooze_id, g_source_remove);
+  g_list_store_remove_all (self->reminders);
+  g_hash_table_remove_all (self->reminders_by_rid);
+  update_unread_reminders (self);
+}
+
+static void
+reminders_received_cb (TdConnection *conn, GPtrArray *reminders, TdClient *self)
+{
+  if (self->store != NULL)
+    apply_reminders (self, reminders, TRUE);
+}
+
+static void
+reminder_received_cb (TdConnection *conn, TdReminder *reminder, TdClient *self)
+{
+  TdReminderItem *item;
+
+  if (self->store == NULL)
+    return;
+  item = add_reminder (self, reminder);
+  td_local_store_save_reminder (self->store, reminder);
+  update_unread_reminders (self);
+  maybe_alert (self, item);
+  schedule_snooze_check (self);
+}
+
+static void
+reminder_update_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Weak *weak = user_data;
+  gint64 rid = g_ascii_strtoll (weak->id, NULL, 10);
+  g_autoptr(TdClient) self = weak_take (weak);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdReminder) reminder = NULL;
+
+  reminder = td_connection_update_reminder_finish (TD_CONNECTION (source), result, &error);
+  if (self == NULL || self->store == NULL)
+    return;
+  if (reminder == NULL &&
+      (g_error_matches (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_CLOSED) ||
+       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+       is_transient_refusal (error)))
+    return;  /* stays queued for the next session */
+  if (reminder == NULL)
+    g_debug ("reminder update %" G_GINT64_FORMAT " refused: %s", rid, error->message);
+  /* Answered ("reminder-received" applied the server's version) or
+   * refused for good: either way nothing is left to send. */
+  td_local_store_clear_reminder_update (self->store, rid);
+}
+
+static void
+send_reminder_update (TdClient *self, gint64 rid, TdReminderAction action, gint64 until_ms)
+{
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, rid);
+
+  if (!self->session_up)
+    return;
+  td_connection_update_reminder_async (self->conn, rid, action, until_ms, self->cancellable,
+                                       reminder_update_cb, weak_new (self, id));
+}
+
+static void
+flush_reminder_cb (gint64 rid, TdReminderAction action, gint64 until_ms, gpointer user_data)
+{
+  send_reminder_update (user_data, rid, action, until_ms);
+}
+
+static void
+synced_cb (TdConnection *conn, gint64 seq, TdClient *self)
+{
+  /* After the session-start "reminders": the answers land on the fresh list. */
+  if (self->store != NULL)
+    td_local_store_foreach_reminder_update (self->store, flush_reminder_cb, self);
 }
 
 static void schedule_reconnect (TdClient *self);
@@ -535,12 +1046,19 @@ logged_in (TdClient *self, TdUser *user)
   self->backoff_s = 0;
   set_login (self, td_user_get_login (user));
   set_name (self, td_user_get_name (user));
+  if (self->is_admin != (td_user_get_role (user) == TD_ROLE_ADMIN))
+    {
+      self->is_admin = !self->is_admin;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ADMIN]);
+    }
+  td_local_store_set (self->store, "role", td_role_to_string (td_user_get_role (user)));
   set_token (self, td_connection_get_token (self->conn));
   td_local_store_set (self->store, "server-url", self->server_url);
   td_local_store_set (self->store, "login", self->login);
   if (self->status != TD_PRESENCE_ONLINE)
     td_connection_set_status (self->conn, self->status);
   flush_outbox (self);
+  flush_reads (self);
 }
 
 static void
@@ -626,6 +1144,13 @@ ensure_connection (TdClient *self, const char *server_url)
   g_signal_connect (self->conn, "presence-changed", G_CALLBACK (presence_changed_cb), self);
   g_signal_connect (self->conn, "message-received", G_CALLBACK (message_received_cb), self);
   g_signal_connect (self->conn, "closed", G_CALLBACK (closed_cb), self);
+  g_signal_connect (self->conn, "synced", G_CALLBACK (synced_cb), self);
+  g_signal_connect (self->conn, "receipt", G_CALLBACK (receipt_cb), self);
+  g_signal_connect (self->conn, "typing", G_CALLBACK (typing_cb), self);
+  g_signal_connect (self->conn, "groups-changed", G_CALLBACK (groups_changed_cb), self);
+  g_signal_connect (self->conn, "group-changed", G_CALLBACK (group_changed_cb), self);
+  g_signal_connect (self->conn, "reminders-received", G_CALLBACK (reminders_received_cb), self);
+  g_signal_connect (self->conn, "reminder-received", G_CALLBACK (reminder_received_cb), self);
 }
 
 /* ---- login ---- */
@@ -698,6 +1223,7 @@ td_client_dispose (GObject *object)
   TdClient *self = TD_CLIENT (object);
 
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->snooze_id, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -707,6 +1233,8 @@ td_client_dispose (GObject *object)
       td_connection_close (self->conn);
       g_clear_object (&self->conn);
     }
+  g_clear_pointer (&self->reminders_by_rid, g_hash_table_unref);
+  g_clear_object (&self->reminders);
   /* Conversations may outlive the client: stop hearing about them. */
   {
     GHashTableIter iter;
@@ -739,6 +1267,7 @@ td_client_finalize (GObject *object)
   g_free (self->token);
   g_hash_table_unref (self->conversations);
   g_hash_table_unref (self->inflight);
+  g_hash_table_unref (self->typing_sent);
 
   G_OBJECT_CLASS (td_client_parent_class)->finalize (object);
 }
@@ -771,6 +1300,12 @@ td_client_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_TOKEN:
       g_value_set_string (value, self->token);
       break;
+    case PROP_IS_ADMIN:
+      g_value_set_boolean (value, self->is_admin);
+      break;
+    case PROP_UNREAD_REMINDERS:
+      g_value_set_uint (value, self->unread_reminders);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -798,11 +1333,17 @@ td_client_class_init (TdClientClass *klass)
   properties[PROP_TOTAL_UNREAD] =
     g_param_spec_uint ("total-unread", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_TOKEN] = g_param_spec_string ("token", NULL, NULL, NULL, flags);
+  properties[PROP_IS_ADMIN] = g_param_spec_boolean ("is-admin", NULL, NULL, FALSE, flags);
+  properties[PROP_UNREAD_REMINDERS] =
+    g_param_spec_uint ("unread-reminders", NULL, NULL, 0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[MESSAGE_RECEIVED] =
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, TD_TYPE_CONTACT, TD_TYPE_CHAT_MESSAGE);
+  signals[REMINDER_RECEIVED] =
+    g_signal_new ("reminder-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, TD_TYPE_REMINDER_ITEM);
   signals[CONNECTION_ERROR] =
     g_signal_new ("connection-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -820,6 +1361,9 @@ td_client_init (TdClient *self)
   self->conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->inflight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->typing_sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->reminders = g_list_store_new (TD_TYPE_REMINDER_ITEM);
+  self->reminders_by_rid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
 }
 
 /* ---- public API ---- */
@@ -1029,6 +1573,7 @@ td_client_get_conversation (TdClient *self, const char *peer)
 {
   TdConversation *conversation;
   g_autoptr(GPtrArray) initial = NULL;
+  g_autoptr(GPtrArray) marks = NULL;
 
   g_return_val_if_fail (TD_IS_CLIENT (self), NULL);
   g_return_val_if_fail (peer != NULL, NULL);
@@ -1038,7 +1583,9 @@ td_client_get_conversation (TdClient *self, const char *peer)
     return g_object_ref (conversation);
 
   initial = _td_client_load_messages (self, peer, 0, INITIAL_MESSAGES);
-  conversation = _td_conversation_new (self, peer, initial);
+  if (self->store != NULL)
+    marks = td_local_store_load_read_marks (self->store, peer);
+  conversation = _td_conversation_new (self, peer, initial, marks);
   g_hash_table_insert (self->conversations, g_strdup (peer), conversation);
   g_object_weak_ref (G_OBJECT (conversation), conversation_gone_cb, self);
   return conversation;
@@ -1086,13 +1633,328 @@ td_client_mark_read (TdClient *self, const char *peer)
   g_return_if_fail (peer != NULL);
 
   if (self->store != NULL)
-    td_local_store_set_unread (self->store, peer, 0);
+    {
+      gint64 mid = td_local_store_get_max_mid (self->store, peer);
+
+      td_local_store_set_unread (self->store, peer, 0);
+      /* Tell the server (and so the sender) once per new high mark. */
+      if (mid > 0 && self->login != NULL && mid > own_mark (self, peer))
+        {
+          td_local_store_set_read_mark (self->store, peer, self->login, mid);
+          td_local_store_queue_read (self->store, peer, mid);
+          flush_reads (self);
+        }
+    }
   contact = g_hash_table_lookup (self->contacts_by_login, peer);
   if (contact != NULL && td_contact_get_unread (contact) != 0)
     {
       td_contact_set_unread (contact, 0);
       notify_total_unread (self);
     }
+}
+
+void
+td_client_notify_typing (TdClient *self, const char *peer)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 *last;
+
+  g_return_if_fail (TD_IS_CLIENT (self));
+  g_return_if_fail (peer != NULL);
+
+  if (!self->session_up)
+    return;
+  last = g_hash_table_lookup (self->typing_sent, peer);
+  if (last != NULL && now - *last < TYPING_INTERVAL_US)
+    return;
+  if (!td_connection_send_typing (self->conn, peer))
+    return;
+  if (last == NULL)
+    {
+      last = g_new (gint64, 1);
+      g_hash_table_insert (self->typing_sent, g_strdup (peer), last);
+    }
+  *last = now;
+}
+
+/* ---- reminders, public ---- */
+
+GListModel *
+td_client_get_reminders (TdClient *self)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), NULL);
+  return G_LIST_MODEL (self->reminders);
+}
+
+TdReminderItem *
+td_client_lookup_reminder (TdClient *self, gint64 rid)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), NULL);
+  return g_hash_table_lookup (self->reminders_by_rid, &rid);
+}
+
+guint
+td_client_get_unread_reminders (TdClient *self)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), 0);
+  return self->unread_reminders;
+}
+
+void
+td_client_update_reminder (TdClient        *self,
+                           gint64           rid,
+                           TdReminderAction action,
+                           gint64           until_ms)
+{
+  TdReminderItem *item;
+  g_autoptr(TdReminder) guess = NULL;
+
+  g_return_if_fail (TD_IS_CLIENT (self));
+  g_return_if_fail (rid > 0);
+  g_return_if_fail (action != TD_REMINDER_ACTION_SNOOZE || until_ms > 0);
+
+  if (self->store == NULL)
+    return;
+  if (action != TD_REMINDER_ACTION_SNOOZE)
+    until_ms = 0;
+  item = g_hash_table_lookup (self->reminders_by_rid, &rid);
+  if (item != NULL)
+    {
+      guess = optimistic (td_reminder_item_get_reminder (item), action, until_ms);
+      td_reminder_item_update (item, guess);
+      td_local_store_save_reminder (self->store, guess);
+      update_unread_reminders (self);
+      schedule_snooze_check (self);
+    }
+  /* Kept until the server answered, so it survives going offline. */
+  td_local_store_queue_reminder_update (self->store, rid, action, until_ms);
+  send_reminder_update (self, rid, action, until_ms);
+}
+
+gboolean
+td_client_get_is_admin (TdClient *self)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), FALSE);
+  return self->is_admin;
+}
+
+/* Fails @task when there is no connection to ask. */
+static gboolean
+check_connection (TdClient *self, GTask *task)
+{
+  if (self->conn != NULL && self->session_up)
+    return TRUE;
+  g_task_return_new_error (task, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_CLOSED, "Not connected");
+  return FALSE;
+}
+
+static void
+announce_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdFrame) frame = td_connection_status_finish (TD_CONNECTION (source), result, &error);
+
+  if (frame == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (g_task_get_source_tag (task) == td_client_announce_async)
+    g_task_return_int (task, td_frame_get_rid (frame));
+  else
+    g_task_return_pointer (task,
+                           td_reminder_status_new (td_frame_get_rid (frame), td_frame_get_total (frame),
+                                                   td_frame_get_read_count (frame),
+                                                   td_frame_get_done_count (frame),
+                                                   td_frame_get_unread (frame)),
+                           (GDestroyNotify) td_reminder_status_free);
+}
+
+void
+td_client_announce_async (TdClient           *self,
+                          const char         *title,
+                          const char         *body,
+                          const char         *link,
+                          const char         *department,
+                          TdPriority          priority,
+                          GCancellable       *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TD_IS_CLIENT (self));
+  g_return_if_fail (title != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, td_client_announce_async);
+  if (!check_connection (self, task))
+    return;
+  td_connection_announce_async (self->conn, title, body, link, department, priority, cancellable,
+                                announce_cb, g_steal_pointer (&task));
+}
+
+gint64
+td_client_announce_finish (TdClient *self, GAsyncResult *result, GError **error)
+{
+  gssize rid;
+
+  g_return_val_if_fail (TD_IS_CLIENT (self), 0);
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  rid = g_task_propagate_int (G_TASK (result), error);
+  /* GTask says -1 on error; the API says 0. */
+  return rid > 0 ? (gint64) rid : 0;
+}
+
+void
+td_client_reminder_status_async (TdClient           *self,
+                                 gint64              rid,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TD_IS_CLIENT (self));
+  g_return_if_fail (rid > 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, td_client_reminder_status_async);
+  if (!check_connection (self, task))
+    return;
+  td_connection_reminder_status_async (self->conn, rid, cancellable, announce_cb,
+                                       g_steal_pointer (&task));
+}
+
+TdReminderStatus *
+td_client_reminder_status_finish (TdClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- groups, public ---- */
+
+static void
+group_request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TdClient *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdGroup) group = td_connection_group_finish (TD_CONNECTION (source), result, NULL, &error);
+  TdContact *contact;
+
+  if (group == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_task_get_source_tag (task) != td_client_create_group_async)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  /* "group-changed" ran first, so the contact is normally there. */
+  contact = g_hash_table_lookup (self->contacts_by_login, td_group_get_address (group));
+  if (contact == NULL && self->store != NULL)
+    contact = apply_group (self, group, FALSE);
+  if (contact == NULL)
+    g_task_return_new_error (task, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_CLOSED,
+                             "The client was closed");
+  else
+    g_task_return_pointer (task, g_object_ref (contact), g_object_unref);
+}
+
+void
+td_client_create_group_async (TdClient           *self,
+                              const char         *name,
+                              const char * const *members,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TD_IS_CLIENT (self));
+  g_return_if_fail (name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, td_client_create_group_async);
+  if (!check_connection (self, task))
+    return;
+  td_connection_create_group_async (self->conn, name, members, cancellable, group_request_cb,
+                                    g_steal_pointer (&task));
+}
+
+TdContact *
+td_client_create_group_finish (TdClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+td_client_update_group_async (TdClient           *self,
+                              const char         *group,
+                              const char         *name,
+                              const char * const *add,
+                              const char * const *remove,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TD_IS_CLIENT (self));
+  g_return_if_fail (group != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, td_client_update_group_async);
+  if (!check_connection (self, task))
+    return;
+  td_connection_update_group_async (self->conn, group, name, add, remove, cancellable,
+                                    group_request_cb, g_steal_pointer (&task));
+}
+
+gboolean
+td_client_update_group_finish (TdClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+td_client_leave_group_async (TdClient           *self,
+                             const char         *group,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TD_IS_CLIENT (self));
+  g_return_if_fail (group != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, td_client_leave_group_async);
+  if (!check_connection (self, task))
+    return;
+  td_connection_leave_group_async (self->conn, group, cancellable, group_request_cb,
+                                   g_steal_pointer (&task));
+}
+
+gboolean
+td_client_leave_group_finish (TdClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (TD_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- private API for TdConversation ---- */
@@ -1124,10 +1986,12 @@ history_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   TdClient *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) reads = NULL;
+  const char *peer = g_task_get_task_data (task);
   GPtrArray *messages;
   gboolean more = FALSE;
 
-  found = td_connection_history_finish (TD_CONNECTION (source), result, &more, &error);
+  found = td_connection_history_finish_full (TD_CONNECTION (source), result, &more, &reads, &error);
   if (found == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -1149,7 +2013,13 @@ history_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       else
         g_ptr_array_add (messages, td_chat_message_new_from_proto (message, self->login));
     }
-  g_task_set_task_data (task, GINT_TO_POINTER (more), NULL);
+  for (guint i = 0; self->store != NULL && i < reads->len; i++)
+    {
+      TdReadMark *mark = reads->pdata[i];
+
+      record_mark (self, peer, mark->user, mark->mid);
+    }
+  g_object_set_data (G_OBJECT (task), "more", GINT_TO_POINTER (more));
   g_task_return_pointer (task, messages, (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -1165,6 +2035,7 @@ _td_client_fetch_history_async (TdClient           *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, _td_client_fetch_history_async);
+  g_task_set_task_data (task, g_strdup (peer), g_free);
   if (self->conn == NULL)
     {
       g_task_return_new_error (task, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_CLOSED,
@@ -1182,6 +2053,6 @@ _td_client_fetch_history_finish (TdClient *self, GAsyncResult *result, gboolean 
   GPtrArray *messages = g_task_propagate_pointer (G_TASK (result), error);
 
   if (out_more != NULL)
-    *out_more = messages != NULL && GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
+    *out_more = messages != NULL && GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "more"));
   return messages;
 }

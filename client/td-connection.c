@@ -42,6 +42,9 @@ struct _TdConnection
   GPtrArray               *departments;         /* char* */
   GPtrArray               *incoming_users;      /* directory being received */
   GPtrArray               *incoming_departments;
+  GPtrArray               *groups;              /* TdGroup* */
+  gboolean                 groups_received;     /* on this session */
+  gboolean                 reminders_received;
 
   /* Mailbox positions.  delivered_seq survives reconnects (as long as the
    * same user logs in) so a message the server resends because our ack
@@ -77,6 +80,12 @@ enum {
   SYNCED,
   SERVER_ERROR,
   CLOSED,
+  GROUPS_CHANGED,
+  GROUP_CHANGED,
+  RECEIPT,
+  TYPING,
+  REMINDERS_RECEIVED,
+  REMINDER_RECEIVED,
   N_SIGNALS
 };
 
@@ -681,6 +690,8 @@ handle_welcome (TdConnection *self, TdFrame *frame)
 
   g_clear_pointer (&self->self_user, td_user_unref);
   self->self_user = td_user_ref (user);
+  self->groups_received = FALSE;
+  self->reminders_received = FALSE;
   set_token (self, td_frame_get_token (frame));
   set_state (self, TD_CONNECTION_STATE_SYNCING);
 
@@ -853,6 +864,63 @@ handle_error (TdConnection *self, TdFrame *frame)
 }
 
 static void
+handle_groups (TdConnection *self, TdFrame *frame)
+{
+  GPtrArray *groups = td_frame_get_groups (frame);
+
+  g_ptr_array_set_size (self->groups, 0);
+  for (guint i = 0; groups != NULL && i < groups->len; i++)
+    g_ptr_array_add (self->groups, td_group_ref (groups->pdata[i]));
+  self->groups_received = TRUE;
+  g_signal_emit (self, signals[GROUPS_CHANGED], 0);
+}
+
+static void
+handle_group (TdConnection *self, TdFrame *frame)
+{
+  g_autoptr(GTask) task = take_pending (self, td_frame_get_req (frame));
+  TdGroup *group = td_frame_get_group (frame);
+  gboolean removed = td_frame_get_removed (frame);
+  gboolean found = FALSE;
+
+  if (group == NULL)
+    return;
+  for (guint i = 0; i < self->groups->len; i++)
+    if (td_group_get_id (self->groups->pdata[i]) == td_group_get_id (group))
+      {
+        found = TRUE;
+        if (removed)
+          g_ptr_array_remove_index (self->groups, i);
+        else
+          {
+            td_group_unref (self->groups->pdata[i]);
+            self->groups->pdata[i] = td_group_ref (group);
+          }
+        break;
+      }
+  if (!found && !removed)
+    g_ptr_array_add (self->groups, td_group_ref (group));
+  /* Listeners learn of the change before the requester does, so the
+   * requester finds its model already up to date. */
+  g_signal_emit (self, signals[GROUP_CHANGED], 0, group, removed);
+  if (task != NULL)
+    g_task_return_pointer (task, td_frame_ref (frame), (GDestroyNotify) td_frame_unref);
+}
+
+static void
+handle_reminder (TdConnection *self, TdFrame *frame)
+{
+  g_autoptr(GTask) task = take_pending (self, td_frame_get_req (frame));
+  TdReminder *reminder = td_frame_get_reminder (frame);
+
+  if (reminder == NULL)
+    return;
+  g_signal_emit (self, signals[REMINDER_RECEIVED], 0, reminder);
+  if (task != NULL)
+    g_task_return_pointer (task, td_frame_ref (frame), (GDestroyNotify) td_frame_unref);
+}
+
+static void
 dispatch_frame (TdConnection *self, TdFrame *frame)
 {
   switch (td_frame_get_frame_type (frame))
@@ -890,6 +958,39 @@ dispatch_frame (TdConnection *self, TdFrame *frame)
     case TD_FRAME_ERROR:
       handle_error (self, frame);
       break;
+    case TD_FRAME_GROUPS:
+      handle_groups (self, frame);
+      break;
+    case TD_FRAME_GROUP:
+      handle_group (self, frame);
+      break;
+    case TD_FRAME_RECEIPT:
+      if (td_frame_get_user (frame) != NULL && td_frame_get_peer (frame) != NULL)
+        g_signal_emit (self, signals[RECEIPT], 0, td_frame_get_user (frame),
+                       td_frame_get_peer (frame), td_frame_get_mid (frame));
+      break;
+    case TD_FRAME_TYPING:
+      if (td_frame_get_user (frame) != NULL && td_frame_get_to (frame) != NULL)
+        g_signal_emit (self, signals[TYPING], 0, td_frame_get_user (frame), td_frame_get_to (frame));
+      break;
+    case TD_FRAME_REMINDERS:
+      self->reminders_received = TRUE;
+      {
+        GPtrArray *reminders = td_frame_get_reminders (frame);
+        g_autoptr(GPtrArray) copy = g_ptr_array_new_with_free_func ((GDestroyNotify) td_reminder_unref);
+
+        for (guint i = 0; reminders != NULL && i < reminders->len; i++)
+          g_ptr_array_add (copy, td_reminder_ref (reminders->pdata[i]));
+        g_signal_emit (self, signals[REMINDERS_RECEIVED], 0, copy);
+      }
+      break;
+    case TD_FRAME_REMINDER:
+      handle_reminder (self, frame);
+      break;
+    case TD_FRAME_REMINDER_STATUS:
+      if (td_frame_is_status_result (frame))
+        handle_answer (self, frame);
+      break;
     case TD_FRAME_INVALID:
     case TD_FRAME_AUTH:
     case TD_FRAME_SEND:
@@ -897,6 +998,12 @@ dispatch_frame (TdConnection *self, TdFrame *frame)
     case TD_FRAME_STATUS:
     case TD_FRAME_LOGOUT:
     case TD_FRAME_PING:
+    case TD_FRAME_READ:
+    case TD_FRAME_GROUP_CREATE:
+    case TD_FRAME_GROUP_UPDATE:
+    case TD_FRAME_GROUP_LEAVE:
+    case TD_FRAME_REMINDER_UPDATE:
+    case TD_FRAME_ANNOUNCE:
     case TD_FRAME_N_TYPES:
     default:
       g_debug ("ignoring frame of type %s from the server",
@@ -977,6 +1084,7 @@ td_connection_finalize (GObject *object)
   g_clear_pointer (&self->departments, g_ptr_array_unref);
   g_clear_pointer (&self->incoming_users, g_ptr_array_unref);
   g_clear_pointer (&self->incoming_departments, g_ptr_array_unref);
+  g_clear_pointer (&self->groups, g_ptr_array_unref);
 
   G_OBJECT_CLASS (td_connection_parent_class)->finalize (object);
 }
@@ -1087,6 +1195,24 @@ td_connection_class_init (TdConnectionClass *klass)
   signals[CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  signals[GROUPS_CHANGED] =
+    g_signal_new ("groups-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[GROUP_CHANGED] =
+    g_signal_new ("group-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, TD_TYPE_GROUP, G_TYPE_BOOLEAN);
+  signals[RECEIPT] =
+    g_signal_new ("receipt", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  signals[TYPING] =
+    g_signal_new ("typing", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[REMINDERS_RECEIVED] =
+    g_signal_new ("reminders-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+  signals[REMINDER_RECEIVED] =
+    g_signal_new ("reminder-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, TD_TYPE_REMINDER);
 }
 
 static void
@@ -1096,6 +1222,7 @@ td_connection_init (TdConnection *self)
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->users = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
   self->departments = g_ptr_array_new_with_free_func (g_free);
+  self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) td_group_unref);
   /* No permessage-deflate: the payload limit would apply to compressed
    * frames only.  Strict TLS verification is the session default. */
   self->session = soup_session_new_with_options ("user-agent", CLIENT_NAME, NULL);
@@ -1278,8 +1405,19 @@ td_connection_history_finish (TdConnection *self,
                               gboolean     *out_more,
                               GError      **error)
 {
+  return td_connection_history_finish_full (self, result, out_more, NULL, error);
+}
+
+GPtrArray *
+td_connection_history_finish_full (TdConnection *self,
+                                   GAsyncResult *result,
+                                   gboolean     *out_more,
+                                   GPtrArray   **out_reads,
+                                   GError      **error)
+{
   g_autoptr(TdFrame) frame = NULL;
   GPtrArray *messages;
+  GPtrArray *reads;
   GPtrArray *copy;
 
   g_return_val_if_fail (TD_IS_CONNECTION (self), NULL);
@@ -1294,6 +1432,17 @@ td_connection_history_finish (TdConnection *self,
     g_ptr_array_add (copy, td_message_ref (messages->pdata[i]));
   if (out_more != NULL)
     *out_more = td_frame_get_more (frame);
+  if (out_reads != NULL)
+    {
+      reads = td_frame_get_reads (frame);
+      *out_reads = g_ptr_array_new_with_free_func ((GDestroyNotify) td_read_mark_free);
+      for (guint i = 0; reads != NULL && i < reads->len; i++)
+        {
+          TdReadMark *mark = reads->pdata[i];
+
+          g_ptr_array_add (*out_reads, td_read_mark_new (mark->user, mark->mid));
+        }
+    }
   return copy;
 }
 
@@ -1402,4 +1551,322 @@ td_connection_send_raw (TdConnection *self, const char *text)
 
   if (is_open (self))
     soup_websocket_connection_send_text (self->ws, text);
+}
+
+GPtrArray *
+td_connection_get_groups (TdConnection *self)
+{
+  g_return_val_if_fail (TD_IS_CONNECTION (self), NULL);
+  return self->groups;
+}
+
+gboolean
+td_connection_get_groups_received (TdConnection *self)
+{
+  g_return_val_if_fail (TD_IS_CONNECTION (self), FALSE);
+  return self->groups_received;
+}
+
+gboolean
+td_connection_get_reminders_received (TdConnection *self)
+{
+  g_return_val_if_fail (TD_IS_CONNECTION (self), FALSE);
+  return self->reminders_received;
+}
+
+gboolean
+td_connection_error_get_code (const GError *error, TdErrorCode *out_code)
+{
+  g_autofree char *code = NULL;
+  const char *colon;
+  TdErrorCode parsed;
+
+  if (!g_error_matches (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_SERVER) &&
+      !g_error_matches (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_AUTH_FAILED) &&
+      !g_error_matches (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_TOKEN_INVALID))
+    return FALSE;
+  colon = strchr (error->message, ':');
+  if (colon == NULL)
+    return FALSE;
+  code = g_strndup (error->message, colon - error->message);
+  /* A code this client does not know counts as "internal" (section 5.9). */
+  if (!td_error_code_from_string (code, &parsed))
+    parsed = TD_ERR_INTERNAL;
+  if (out_code != NULL)
+    *out_code = parsed;
+  return TRUE;
+}
+
+/* ---- requests of section 12 ---- */
+
+/* A task for a request answered by a frame with our req. */
+static GTask *
+new_request_task (TdConnection *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                  gpointer user_data, gpointer source_tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+void
+td_connection_ping_async (TdConnection       *self,
+                          GCancellable       *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TdFrame) frame = NULL;
+  g_autofree char *req = NULL;
+
+  g_return_if_fail (TD_IS_CONNECTION (self));
+
+  task = new_request_task (self, cancellable, callback, user_data, td_connection_ping_async);
+  req = next_req (self);
+  frame = td_frame_new_ping (req);
+  send_request (self, task, req, frame);
+}
+
+gboolean
+td_connection_ping_finish (TdConnection *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(TdFrame) frame = NULL;
+
+  g_return_val_if_fail (TD_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  frame = g_task_propagate_pointer (G_TASK (result), error);
+  return frame != NULL;
+}
+
+gboolean
+td_connection_send_read (TdConnection *self, const char *peer, gint64 mid)
+{
+  g_autoptr(TdFrame) frame = NULL;
+
+  g_return_val_if_fail (TD_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (peer != NULL, FALSE);
+  g_return_val_if_fail (mid > 0, FALSE);
+
+  if (!is_logged_in (self))
+    return FALSE;
+  frame = td_frame_new_read (peer, mid);
+  send_frame (self, frame);
+  return TRUE;
+}
+
+gboolean
+td_connection_send_typing (TdConnection *self, const char *to)
+{
+  g_autoptr(TdFrame) frame = NULL;
+
+  g_return_val_if_fail (TD_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (to != NULL, FALSE);
+
+  if (!is_logged_in (self))
+    return FALSE;
+  frame = td_frame_new_typing (NULL, to);
+  send_frame (self, frame);
+  return TRUE;
+}
+
+void
+td_connection_create_group_async (TdConnection       *self,
+                                  const char         *name,
+                                  const char * const *members,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TdFrame) frame = NULL;
+  g_autofree char *req = NULL;
+  static const char * const none[] = { NULL };
+
+  g_return_if_fail (TD_IS_CONNECTION (self));
+  g_return_if_fail (name != NULL);
+
+  task = new_request_task (self, cancellable, callback, user_data, td_connection_group_finish);
+  req = next_req (self);
+  frame = td_frame_new_group_create (req, name, members != NULL ? members : none);
+  send_request (self, task, req, frame);
+}
+
+void
+td_connection_update_group_async (TdConnection       *self,
+                                  const char         *group,
+                                  const char         *name,
+                                  const char * const *add,
+                                  const char * const *remove,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TdFrame) frame = NULL;
+  g_autofree char *req = NULL;
+
+  g_return_if_fail (TD_IS_CONNECTION (self));
+  g_return_if_fail (group != NULL);
+
+  task = new_request_task (self, cancellable, callback, user_data, td_connection_group_finish);
+  req = next_req (self);
+  frame = td_frame_new_group_update (req, group, name, add, remove);
+  send_request (self, task, req, frame);
+}
+
+void
+td_connection_leave_group_async (TdConnection       *self,
+                                 const char         *group,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TdFrame) frame = NULL;
+  g_autofree char *req = NULL;
+
+  g_return_if_fail (TD_IS_CONNECTION (self));
+  g_return_if_fail (group != NULL);
+
+  task = new_request_task (self, cancellable, callback, user_data, td_connection_group_finish);
+  req = next_req (self);
+  frame = td_frame_new_group_leave (req, group);
+  send_request (self, task, req, frame);
+}
+
+TdGroup *
+td_connection_group_finish (TdConnection *self,
+                            GAsyncResult *result,
+                            gboolean     *out_removed,
+                            GError      **error)
+{
+  g_autoptr(TdFrame) frame = NULL;
+  TdGroup *group;
+
+  g_return_val_if_fail (TD_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  frame = g_task_propagate_pointer (G_TASK (result), error);
+  if (frame == NULL)
+    return NULL;
+  group = td_frame_get_group (frame);
+  if (group == NULL)
+    {
+      g_set_error_literal (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_PROTOCOL,
+                           "The server's answer carried no group");
+      return NULL;
+    }
+  if (out_removed != NULL)
+    *out_removed = td_frame_get_removed (frame);
+  return td_group_ref (group);
+}
+
+void
+td_connection_update_reminder_async (TdConnection       *self,
+                                     gint64              rid,
+                                     TdReminderAction    action,
+                                     gint64              until_ms,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TdFrame) frame = NULL;
+  g_autofree char *req = NULL;
+
+  g_return_if_fail (TD_IS_CONNECTION (self));
+  g_return_if_fail (rid > 0);
+
+  task = new_request_task (self, cancellable, callback, user_data,
+                           td_connection_update_reminder_async);
+  req = next_req (self);
+  frame = td_frame_new_reminder_update (req, rid, action,
+                                        action == TD_REMINDER_ACTION_SNOOZE ? until_ms : 0);
+  send_request (self, task, req, frame);
+}
+
+TdReminder *
+td_connection_update_reminder_finish (TdConnection *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(TdFrame) frame = NULL;
+  TdReminder *reminder;
+
+  g_return_val_if_fail (TD_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  frame = g_task_propagate_pointer (G_TASK (result), error);
+  if (frame == NULL)
+    return NULL;
+  reminder = td_frame_get_reminder (frame);
+  if (reminder == NULL)
+    {
+      g_set_error_literal (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_PROTOCOL,
+                           "The server's answer carried no reminder");
+      return NULL;
+    }
+  return td_reminder_ref (reminder);
+}
+
+void
+td_connection_announce_async (TdConnection       *self,
+                              const char         *title,
+                              const char         *body,
+                              const char         *link,
+                              const char         *department,
+                              TdPriority          priority,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TdFrame) frame = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *req = NULL;
+
+  g_return_if_fail (TD_IS_CONNECTION (self));
+  g_return_if_fail (title != NULL);
+
+  task = new_request_task (self, cancellable, callback, user_data, td_connection_status_finish);
+  /* Refuse locally what the server would refuse: the error names the field. */
+  if (!td_proto_validate_title (title, &error) ||
+      !td_proto_validate_body (body != NULL ? body : "", &error) ||
+      !td_proto_validate_link (link != NULL ? link : "", &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  req = next_req (self);
+  frame = td_frame_new_announce (req, title, body, link, department, priority);
+  send_request (self, task, req, frame);
+}
+
+void
+td_connection_reminder_status_async (TdConnection       *self,
+                                     gint64              rid,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(TdFrame) frame = NULL;
+  g_autofree char *req = NULL;
+
+  g_return_if_fail (TD_IS_CONNECTION (self));
+  g_return_if_fail (rid > 0);
+
+  task = new_request_task (self, cancellable, callback, user_data, td_connection_status_finish);
+  req = next_req (self);
+  frame = td_frame_new_reminder_status_request (req, rid);
+  send_request (self, task, req, frame);
+}
+
+TdFrame *
+td_connection_status_finish (TdConnection *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (TD_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

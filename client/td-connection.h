@@ -92,7 +92,94 @@ GPtrArray        *td_connection_history_finish   (TdConnection *self,
                                                   gboolean     *out_more,
                                                   GError      **error);
 
+/* Same, also returning the read marks of the conversation's other
+ * participants (@out_reads: TdReadMark*, never NULL on success). */
+GPtrArray        *td_connection_history_finish_full (TdConnection *self,
+                                                     GAsyncResult *result,
+                                                     gboolean     *out_more,
+                                                     GPtrArray   **out_reads,
+                                                     GError      **error);
+
 void              td_connection_set_status       (TdConnection *self, TdPresence status);
+
+/* Round trip: completes on the matching "pong".  Frames sent before it
+ * have been read by the server when it completes. */
+void              td_connection_ping_async       (TdConnection       *self,
+                                                  GCancellable       *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer            user_data);
+gboolean          td_connection_ping_finish      (TdConnection *self,
+                                                  GAsyncResult *result,
+                                                  GError      **error);
+
+/* Fire-and-forget frames (no answer); FALSE when not logged in (nothing
+ * was sent).  @peer / @to: a login or a group address "g:<id>". */
+gboolean          td_connection_send_read        (TdConnection *self, const char *peer, gint64 mid);
+gboolean          td_connection_send_typing      (TdConnection *self, const char *to);
+
+/* Group management (docs/protocol.md 12.3).  Each completes on the
+ * server's "group" answer; td_connection_group_finish() returns it (and
+ * whether it says removed:true).  "group-changed" is emitted for the
+ * answer as well, before the callback runs.  @members / @add / @remove:
+ * NULL-terminated logins, NULL = none; @name NULL = unchanged. */
+void              td_connection_create_group_async (TdConnection       *self,
+                                                    const char         *name,
+                                                    const char * const *members,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+void              td_connection_update_group_async (TdConnection       *self,
+                                                    const char         *group,
+                                                    const char         *name,
+                                                    const char * const *add,
+                                                    const char * const *remove,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+void              td_connection_leave_group_async  (TdConnection       *self,
+                                                    const char         *group,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+TdGroup          *td_connection_group_finish       (TdConnection *self,
+                                                    GAsyncResult *result,
+                                                    gboolean     *out_removed,
+                                                    GError      **error);
+
+/* reminder_update; completes on the "reminder" answer (also emitted as
+ * "reminder-received").  @until_ms only with TD_REMINDER_ACTION_SNOOZE. */
+void              td_connection_update_reminder_async  (TdConnection       *self,
+                                                        gint64              rid,
+                                                        TdReminderAction    action,
+                                                        gint64              until_ms,
+                                                        GCancellable       *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer            user_data);
+TdReminder       *td_connection_update_reminder_finish (TdConnection *self,
+                                                        GAsyncResult *result,
+                                                        GError      **error);
+
+/* announce (admins) and reminder_status: both complete on a
+ * "reminder_status" reply, returned as the frame itself (read it with
+ * td_frame_get_rid / _total / _read_count / _done_count / _unread).
+ * @body, @link: nullable; @department NULL = everyone. */
+void              td_connection_announce_async     (TdConnection       *self,
+                                                    const char         *title,
+                                                    const char         *body,
+                                                    const char         *link,
+                                                    const char         *department,
+                                                    TdPriority          priority,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+void              td_connection_reminder_status_async (TdConnection       *self,
+                                                       gint64              rid,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+TdFrame          *td_connection_status_finish      (TdConnection *self,
+                                                    GAsyncResult *result,
+                                                    GError      **error);
 
 /* Revokes the token on the server and closes.  Completes on "bye". */
 void              td_connection_logout_async     (TdConnection       *self,
@@ -111,6 +198,18 @@ TdUser           *td_connection_get_self_user    (TdConnection *self);
 /* Directory as last received: TdUser* with current presence; departments: char*. */
 GPtrArray        *td_connection_get_users        (TdConnection *self);
 GPtrArray        *td_connection_get_departments  (TdConnection *self);
+/* Groups as of the last "groups" frame plus later "group" frames
+ * (TdGroup*); empty before the first "groups" frame. */
+GPtrArray        *td_connection_get_groups       (TdConnection *self);
+/* TRUE once this session's "groups" / "reminders" frame arrived. */
+gboolean          td_connection_get_groups_received    (TdConnection *self);
+gboolean          td_connection_get_reminders_received (TdConnection *self);
+
+/* For an error from a TD_CONNECTION_ERROR_SERVER failure: the server's
+ * error code (the message reads "code: server message").  FALSE for any
+ * other error. */
+gboolean          td_connection_error_get_code   (const GError *error, TdErrorCode *out_code);
+
 /* Sends a raw, already-encoded frame (tests and tools only). */
 void              td_connection_send_raw         (TdConnection *self, const char *text);
 
@@ -122,6 +221,12 @@ void              td_connection_send_raw         (TdConnection *self, const char
  *   "synced"             (gint64 seq)                            -- backlog done
  *   "server-error"       (TdErrorCode code, const char *message, const char *req)
  *   "closed"             (gushort code, const char *reason)     -- connection went away
+ *   "groups-changed"     ()                                     -- a "groups" frame replaced the list
+ *   "group-changed"      (TdGroup *group, gboolean removed)     -- a "group" frame (live or an answer)
+ *   "receipt"            (const char *user, const char *peer, gint64 mid)
+ *   "typing"             (const char *user, const char *to)
+ *   "reminders-received" (GPtrArray *reminders)                 -- the session-start list (TdReminder*)
+ *   "reminder-received"  (TdReminder *reminder)                 -- a "reminder" frame (live or an answer)
  */
 
 G_END_DECLS

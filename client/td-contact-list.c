@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "td-contact-list.h"
 
 /* ---- TdDepartment ---- */
@@ -25,6 +27,7 @@ struct _TdDepartment
   guint     online;
   guint     total;
   gboolean  expanded;
+  gboolean  is_groups;  /* the Groups section header */
 };
 
 G_DEFINE_FINAL_TYPE (TdDepartment, td_department, G_TYPE_OBJECT)
@@ -35,6 +38,7 @@ enum {
   DEPT_PROP_ONLINE,
   DEPT_PROP_TOTAL,
   DEPT_PROP_EXPANDED,
+  DEPT_PROP_IS_GROUPS,
   DEPT_N_PROPS
 };
 
@@ -69,6 +73,9 @@ td_department_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case DEPT_PROP_EXPANDED:
       g_value_set_boolean (value, self->expanded);
       break;
+    case DEPT_PROP_IS_GROUPS:
+      g_value_set_boolean (value, self->is_groups);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -87,6 +94,7 @@ td_department_class_init (TdDepartmentClass *klass)
   dept_properties[DEPT_PROP_ONLINE] = g_param_spec_uint ("online", NULL, NULL, 0, G_MAXUINT, 0, flags);
   dept_properties[DEPT_PROP_TOTAL] = g_param_spec_uint ("total", NULL, NULL, 0, G_MAXUINT, 0, flags);
   dept_properties[DEPT_PROP_EXPANDED] = g_param_spec_boolean ("expanded", NULL, NULL, TRUE, flags);
+  dept_properties[DEPT_PROP_IS_GROUPS] = g_param_spec_boolean ("is-groups", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, DEPT_N_PROPS, dept_properties);
 }
 
@@ -149,6 +157,13 @@ td_department_get_expanded (TdDepartment *self)
   return self->expanded;
 }
 
+gboolean
+td_department_get_is_groups (TdDepartment *self)
+{
+  g_return_val_if_fail (TD_IS_DEPARTMENT (self), FALSE);
+  return self->is_groups;
+}
+
 /* ---- TdContactList ---- */
 
 struct _TdContactList
@@ -161,6 +176,7 @@ struct _TdContactList
   char              *folded_filter; /* NULL when not filtering */
   GPtrArray         *items;         /* GObject*: TdDepartment / TdContact */
   GHashTable        *departments;   /* name -> TdDepartment (stable objects) */
+  TdDepartment      *groups;        /* the Groups section header */
   GPtrArray         *watched;       /* TdContact* with our notify handlers */
   guint              refresh_id;
 };
@@ -185,12 +201,17 @@ entry_clear (gpointer data)
   g_free (entry->name_key);
 }
 
-/* Departments by name, the people without one last. */
+/* The Groups section first, then departments by name, the people
+ * without one last. */
 static int
 compare_departments (TdDepartment *a, TdDepartment *b)
 {
   if (a == b)
     return 0;
+  if (a->is_groups)
+    return -1;
+  if (b->is_groups)
+    return 1;
   if (*a->name == '\0')
     return 1;
   if (*b->name == '\0')
@@ -211,6 +232,23 @@ compare_people (const Entry *a, const Entry *b)
   return strcmp (td_contact_get_login (a->contact), td_contact_get_login (b->contact));
 }
 
+/* Department groups before ad-hoc ones, each by name; presence is
+ * meaningless for a group. */
+static int
+compare_groups (const Entry *a, const Entry *b)
+{
+  TdGroupKind ka = td_contact_get_group_kind (a->contact);
+  TdGroupKind kb = td_contact_get_group_kind (b->contact);
+  int cmp;
+
+  if (ka != kb)
+    return ka == TD_GROUP_DEPARTMENT ? -1 : 1;
+  cmp = strcmp (a->name_key, b->name_key);
+  if (cmp != 0)
+    return cmp;
+  return strcmp (td_contact_get_login (a->contact), td_contact_get_login (b->contact));
+}
+
 static int
 compare_grouped (gconstpointer pa, gconstpointer pb)
 {
@@ -218,7 +256,9 @@ compare_grouped (gconstpointer pa, gconstpointer pb)
   const Entry *b = pb;
   int cmp = compare_departments (a->department, b->department);
 
-  return cmp != 0 ? cmp : compare_people (a, b);
+  if (cmp != 0)
+    return cmp;
+  return a->department->is_groups ? compare_groups (a, b) : compare_people (a, b);
 }
 
 static int
@@ -264,13 +304,17 @@ compute_items (TdContactList *self)
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(TdContact) contact = g_list_model_get_item (self->contacts, i);
+      gboolean is_group = td_contact_get_is_group (contact);
       gboolean active = td_contact_get_presence (contact) != TD_PRESENCE_OFFLINE;
       TdDepartment *dept = NULL;
       Entry entry = { 0, };
 
+      /* The Groups header counts groups with unread messages as "online". */
+      if (is_group)
+        active = td_contact_get_unread (contact) > 0;
       if (self->mode == TD_CONTACT_LIST_GROUPED)
         {
-          dept = lookup_department (self, td_contact_get_department (contact));
+          dept = is_group ? self->groups : lookup_department (self, td_contact_get_department (contact));
           /* Counts cover everyone, whatever the filter shows. */
           g_hash_table_insert (total, dept,
                                GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (total, dept)) + 1));
@@ -296,6 +340,9 @@ compute_items (TdContactList *self)
     department_set_counts (value,
                            GPOINTER_TO_UINT (g_hash_table_lookup (online, value)),
                            GPOINTER_TO_UINT (g_hash_table_lookup (total, value)));
+  department_set_counts (self->groups,
+                         GPOINTER_TO_UINT (g_hash_table_lookup (online, self->groups)),
+                         GPOINTER_TO_UINT (g_hash_table_lookup (total, self->groups)));
 
   if (self->mode == TD_CONTACT_LIST_RECENT)
     {
@@ -388,6 +435,7 @@ watch_all (TdContactList *self)
 {
   static const char * const signals[] = {
     "notify::presence", "notify::name", "notify::department", "notify::last-activity",
+    "notify::unread",
   };
   guint n = g_list_model_get_n_items (self->contacts);
 
@@ -469,6 +517,7 @@ td_contact_list_finalize (GObject *object)
   g_ptr_array_unref (self->items);
   g_ptr_array_unref (self->watched);
   g_hash_table_unref (self->departments);
+  g_object_unref (self->groups);
 
   G_OBJECT_CLASS (td_contact_list_parent_class)->finalize (object);
 }
@@ -489,6 +538,8 @@ td_contact_list_init (TdContactList *self)
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   self->departments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->filter = g_strdup ("");
+  self->groups = department_new (_("Groups"));
+  self->groups->is_groups = TRUE;
 }
 
 TdContactList *
@@ -534,6 +585,17 @@ td_contact_list_get_filter (TdContactList *self)
   return self->filter;
 }
 
+static void
+set_section_expanded (TdContactList *self, TdDepartment *dept, gboolean expanded)
+{
+  expanded = !!expanded;
+  if (dept->expanded == expanded)
+    return;
+  dept->expanded = expanded;
+  g_object_notify_by_pspec (G_OBJECT (dept), dept_properties[DEPT_PROP_EXPANDED]);
+  refresh (self);
+}
+
 void
 td_contact_list_set_expanded (TdContactList *self, const char *department, gboolean expanded)
 {
@@ -542,12 +604,28 @@ td_contact_list_set_expanded (TdContactList *self, const char *department, gbool
   g_return_if_fail (TD_IS_CONTACT_LIST (self));
 
   dept = lookup_department (self, department ? department : "");
-  expanded = !!expanded;
-  if (dept->expanded == expanded)
-    return;
-  dept->expanded = expanded;
-  g_object_notify_by_pspec (G_OBJECT (dept), dept_properties[DEPT_PROP_EXPANDED]);
-  refresh (self);
+  set_section_expanded (self, dept, expanded);
+}
+
+void
+td_contact_list_set_groups_expanded (TdContactList *self, gboolean expanded)
+{
+  g_return_if_fail (TD_IS_CONTACT_LIST (self));
+
+  set_section_expanded (self, self->groups, expanded);
+}
+
+void
+td_contact_list_set_section_expanded (TdContactList *self, TdDepartment *section,
+                                      gboolean expanded)
+{
+  g_return_if_fail (TD_IS_CONTACT_LIST (self));
+  g_return_if_fail (TD_IS_DEPARTMENT (section));
+
+  if (section->is_groups)
+    set_section_expanded (self, self->groups, expanded);
+  else
+    set_section_expanded (self, lookup_department (self, section->name), expanded);
 }
 
 gint

@@ -25,6 +25,11 @@ struct _TdContact
   guint       unread;
   gint64      last_activity;
   char       *last_text;
+  TdRole      role;
+  gboolean    is_group;
+  TdGroupKind group_kind;
+  char       *owner;
+  char      **members;    /* sorted; NULL for people */
   /* Case-folded copies for td_contact_matches(). */
   char       *folded_name;
   char       *folded_department;
@@ -42,6 +47,12 @@ enum {
   PROP_UNREAD,
   PROP_LAST_ACTIVITY,
   PROP_LAST_TEXT,
+  PROP_ROLE,
+  PROP_IS_GROUP,
+  PROP_GROUP_KIND,
+  PROP_OWNER,
+  PROP_MEMBERS,
+  PROP_MEMBER_COUNT,
   N_PROPS
 };
 
@@ -57,6 +68,8 @@ td_contact_finalize (GObject *object)
   g_free (self->department);
   g_free (self->title);
   g_free (self->last_text);
+  g_free (self->owner);
+  g_strfreev (self->members);
   g_free (self->folded_name);
   g_free (self->folded_department);
 
@@ -94,6 +107,24 @@ td_contact_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_LAST_TEXT:
       g_value_set_string (value, self->last_text);
       break;
+    case PROP_ROLE:
+      g_value_set_int (value, self->role);
+      break;
+    case PROP_IS_GROUP:
+      g_value_set_boolean (value, self->is_group);
+      break;
+    case PROP_GROUP_KIND:
+      g_value_set_int (value, self->group_kind);
+      break;
+    case PROP_OWNER:
+      g_value_set_string (value, self->owner);
+      break;
+    case PROP_MEMBERS:
+      g_value_set_boxed (value, self->members);
+      break;
+    case PROP_MEMBER_COUNT:
+      g_value_set_uint (value, td_contact_get_member_count (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -119,6 +150,16 @@ td_contact_class_init (TdContactClass *klass)
   properties[PROP_LAST_ACTIVITY] =
     g_param_spec_int64 ("last-activity", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_LAST_TEXT] = g_param_spec_string ("last-text", NULL, NULL, NULL, flags);
+  properties[PROP_ROLE] =
+    g_param_spec_int ("role", NULL, NULL, TD_ROLE_USER, TD_ROLE_BOT, TD_ROLE_USER, flags);
+  properties[PROP_IS_GROUP] = g_param_spec_boolean ("is-group", NULL, NULL, FALSE, flags);
+  properties[PROP_GROUP_KIND] =
+    g_param_spec_int ("group-kind", NULL, NULL, TD_GROUP_DEPARTMENT, TD_GROUP_ADHOC,
+                      TD_GROUP_DEPARTMENT, flags);
+  properties[PROP_OWNER] = g_param_spec_string ("owner", NULL, NULL, NULL, flags);
+  properties[PROP_MEMBERS] = g_param_spec_boxed ("members", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_MEMBER_COUNT] =
+    g_param_spec_uint ("member-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -129,6 +170,7 @@ td_contact_init (TdContact *self)
   self->name = g_strdup ("");
   self->department = g_strdup ("");
   self->title = g_strdup ("");
+  self->owner = g_strdup ("");
   self->folded_name = g_strdup ("");
   self->folded_department = g_strdup ("");
 }
@@ -158,6 +200,123 @@ td_contact_new (TdUser *user)
   self->login = g_strdup (td_user_get_login (user));
   td_contact_update (self, user);
   return self;
+}
+
+TdContact *
+td_contact_new_group (TdGroup *group)
+{
+  TdContact *self;
+
+  g_return_val_if_fail (group != NULL, NULL);
+
+  self = g_object_new (TD_TYPE_CONTACT, NULL);
+  g_free (self->login);
+  self->login = g_strdup (td_group_get_address (group));
+  self->is_group = TRUE;
+  self->group_kind = td_group_get_kind (group);
+  td_contact_update_group (self, group);
+  return self;
+}
+
+static gboolean
+strv_equal (const char * const *a, const char * const *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_strv_equal (a, b);
+}
+
+void
+td_contact_update_group (TdContact *self, TdGroup *group)
+{
+  const char * const *members;
+
+  g_return_if_fail (TD_IS_CONTACT (self));
+  g_return_if_fail (group != NULL);
+  g_return_if_fail (self->is_group);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (set_string (&self->name, td_group_get_name (group)))
+    {
+      g_free (self->folded_name);
+      self->folded_name = g_utf8_casefold (self->name, -1);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+    }
+  if (set_string (&self->owner, td_group_get_owner (group)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OWNER]);
+  if (self->group_kind != td_group_get_kind (group))
+    {
+      self->group_kind = td_group_get_kind (group);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GROUP_KIND]);
+    }
+  members = td_group_get_members (group);
+  if (members == NULL)
+    {
+      static const char * const none[] = { NULL };
+
+      members = none;
+    }
+  if (!strv_equal ((const char * const *) self->members, members))
+    {
+      guint old_count = td_contact_get_member_count (self);
+
+      g_strfreev (self->members);
+      self->members = g_strdupv ((char **) members);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERS]);
+      if (old_count != td_contact_get_member_count (self))
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBER_COUNT]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+TdRole
+td_contact_get_role (TdContact *self)
+{
+  g_return_val_if_fail (TD_IS_CONTACT (self), TD_ROLE_USER);
+  return self->role;
+}
+
+gboolean
+td_contact_get_is_group (TdContact *self)
+{
+  g_return_val_if_fail (TD_IS_CONTACT (self), FALSE);
+  return self->is_group;
+}
+
+TdGroupKind
+td_contact_get_group_kind (TdContact *self)
+{
+  g_return_val_if_fail (TD_IS_CONTACT (self), TD_GROUP_DEPARTMENT);
+  return self->group_kind;
+}
+
+const char *
+td_contact_get_owner (TdContact *self)
+{
+  g_return_val_if_fail (TD_IS_CONTACT (self), NULL);
+  return self->owner;
+}
+
+const char * const *
+td_contact_get_members (TdContact *self)
+{
+  g_return_val_if_fail (TD_IS_CONTACT (self), NULL);
+  return (const char * const *) self->members;
+}
+
+guint
+td_contact_get_member_count (TdContact *self)
+{
+  g_return_val_if_fail (TD_IS_CONTACT (self), 0);
+  return self->members != NULL ? g_strv_length (self->members) : 0;
+}
+
+gboolean
+td_contact_has_member (TdContact *self, const char *login)
+{
+  g_return_val_if_fail (TD_IS_CONTACT (self), FALSE);
+  g_return_val_if_fail (login != NULL, FALSE);
+  return self->members != NULL && g_strv_contains ((const char * const *) self->members, login);
 }
 
 const char *
@@ -234,6 +393,7 @@ td_contact_update (TdContact *self, TdUser *user)
 {
   g_return_if_fail (TD_IS_CONTACT (self));
   g_return_if_fail (user != NULL);
+  g_return_if_fail (!self->is_group);
 
   g_object_freeze_notify (G_OBJECT (self));
   if (set_string (&self->name, td_user_get_name (user)))
@@ -250,6 +410,11 @@ td_contact_update (TdContact *self, TdUser *user)
     }
   if (set_string (&self->title, td_user_get_title (user)))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  if (self->role != td_user_get_role (user))
+    {
+      self->role = td_user_get_role (user);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+    }
   td_contact_set_presence (self, td_user_get_presence (user));
   g_object_thaw_notify (G_OBJECT (self));
 }

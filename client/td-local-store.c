@@ -34,7 +34,21 @@ static const char schema[] =
   "  id TEXT PRIMARY KEY, recipient TEXT NOT NULL, text TEXT NOT NULL,"
   "  created INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS unread (peer TEXT PRIMARY KEY, count INTEGER NOT NULL);"
-  "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);";
+  "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT);"
+  "CREATE TABLE IF NOT EXISTS groups ("
+  "  address TEXT PRIMARY KEY, kind INTEGER NOT NULL, name TEXT NOT NULL,"
+  "  owner TEXT NOT NULL, members TEXT NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS read_marks ("
+  "  peer TEXT NOT NULL, user TEXT NOT NULL, mid INTEGER NOT NULL, PRIMARY KEY (peer, user));"
+  "CREATE TABLE IF NOT EXISTS read_out (peer TEXT PRIMARY KEY, mid INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS reminders ("
+  "  rid INTEGER PRIMARY KEY, kind INTEGER NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,"
+  "  body TEXT NOT NULL, link TEXT NOT NULL, category TEXT NOT NULL, priority INTEGER NOT NULL,"
+  "  time INTEGER NOT NULL, state INTEGER NOT NULL, until INTEGER NOT NULL, read INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS reminders_alerted (rid INTEGER PRIMARY KEY, until INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS reminder_out ("
+  "  rid INTEGER PRIMARY KEY, action INTEGER NOT NULL, until INTEGER NOT NULL,"
+  "  queued INTEGER NOT NULL);";
 
 static gboolean
 exec (TdLocalStore *self, const char *sql, GError **error)
@@ -123,6 +137,9 @@ td_local_store_open (const char *path, GError **error)
   if (!exec (self, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", error) ||
       !exec (self, schema, error))
     return NULL;
+  /* Caches made before roles existed: add the column (fails harmlessly
+   * when it is there already). */
+  exec (self, "ALTER TABLE directory ADD COLUMN role INTEGER NOT NULL DEFAULT 0", NULL);
   return g_steal_pointer (&self);
 }
 
@@ -147,7 +164,9 @@ td_local_store_save_directory (TdLocalStore *self, GPtrArray *users, GError **er
   for (guint i = 0; i < users->len; i++)
     {
       TdUser *user = users->pdata[i];
-      sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO directory VALUES (?, ?, ?, ?, ?)");
+      sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO directory "
+                                          "(login, name, department, title, position, role) "
+                                          "VALUES (?, ?, ?, ?, ?, ?)");
 
       if (stmt == NULL)
         break;
@@ -156,6 +175,7 @@ td_local_store_save_directory (TdLocalStore *self, GPtrArray *users, GError **er
       sqlite3_bind_text (stmt, 3, td_user_get_department (user), -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 4, td_user_get_title (user), -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64 (stmt, 5, i);
+      sqlite3_bind_int (stmt, 6, td_user_get_role (user));
       if (!step_done (self, stmt, error))
         {
           exec (self, "ROLLBACK", NULL);
@@ -169,13 +189,19 @@ GPtrArray *
 td_local_store_load_directory (TdLocalStore *self)
 {
   GPtrArray *users = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
-  sqlite3_stmt *stmt = prepare (self, "SELECT login, name, department, title FROM directory "
+  sqlite3_stmt *stmt = prepare (self, "SELECT login, name, department, title, role FROM directory "
                                       "ORDER BY position");
 
   while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (users, td_user_new (column_text (stmt, 0), column_text (stmt, 1),
-                                         column_text (stmt, 2), column_text (stmt, 3),
-                                         TD_PRESENCE_OFFLINE));
+    {
+      int role = sqlite3_column_int (stmt, 4);
+
+      if (role < TD_ROLE_USER || role > TD_ROLE_BOT)
+        role = TD_ROLE_USER;
+      g_ptr_array_add (users, td_user_new_full (column_text (stmt, 0), column_text (stmt, 1),
+                                                column_text (stmt, 2), column_text (stmt, 3),
+                                                TD_PRESENCE_OFFLINE, role));
+    }
   sqlite3_finalize (stmt);
   return users;
 }
@@ -294,13 +320,16 @@ td_local_store_add_message (TdLocalStore *self, TdMessage *message, const char *
   const char *from = td_message_get_from (message);
   const char *to = td_message_get_to (message);
   gboolean own = g_strcmp0 (from, self_login) == 0;
+  gint64 group_id = 0;
+  /* A group message belongs to the group's conversation. */
+  const char *peer = own || td_parse_group_address (to, &group_id) ? to : from;
   sqlite3_stmt *stmt = prepare (self, "INSERT OR IGNORE INTO messages "
                                       "(peer, mid, id, sender, recipient, text, time, state) "
                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, own ? to : from, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, td_message_get_mid (message));
   sqlite3_bind_text (stmt, 3, td_message_get_id (message), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, from, -1, SQLITE_TRANSIENT);
@@ -434,5 +463,352 @@ td_local_store_set (TdLocalStore *self, const char *key, const char *value)
     return;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_TRANSIENT);
+  step_logged (self, stmt);
+}
+
+/* ---- groups ---- */
+
+static void
+insert_group (TdLocalStore *self, TdGroup *group)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO groups (address, kind, name, owner, members) "
+                                      "VALUES (?, ?, ?, ?, ?)");
+  g_autofree char *members = NULL;
+
+  if (stmt == NULL)
+    return;
+  /* Logins cannot contain a newline. */
+  members = g_strjoinv ("\n", (char **) td_group_get_members (group));
+  sqlite3_bind_text (stmt, 1, td_group_get_address (group), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, td_group_get_kind (group));
+  sqlite3_bind_text (stmt, 3, td_group_get_name (group), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, td_group_get_owner (group), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, members, -1, SQLITE_TRANSIENT);
+  step_logged (self, stmt);
+}
+
+void
+td_local_store_save_groups (TdLocalStore *self, GPtrArray *groups)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!exec (self, "BEGIN IMMEDIATE; DELETE FROM groups;", &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < groups->len; i++)
+    insert_group (self, groups->pdata[i]);
+  if (!exec (self, "COMMIT", &error))
+    g_warning ("%s", error->message);
+}
+
+void
+td_local_store_save_group (TdLocalStore *self, TdGroup *group)
+{
+  insert_group (self, group);
+}
+
+void
+td_local_store_delete_group (TdLocalStore *self, const char *address)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM groups WHERE address = ?");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, address, -1, SQLITE_TRANSIENT);
+  step_logged (self, stmt);
+}
+
+GPtrArray *
+td_local_store_load_groups (TdLocalStore *self)
+{
+  GPtrArray *groups = g_ptr_array_new_with_free_func ((GDestroyNotify) td_group_unref);
+  sqlite3_stmt *stmt = prepare (self, "SELECT address, kind, name, owner, members FROM groups "
+                                      "ORDER BY address");
+
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *members_text = column_text (stmt, 4);
+      g_auto(GStrv) members = *members_text != '\0' ? g_strsplit (members_text, "\n", -1)
+                                                     : g_new0 (char *, 1);
+      gint64 id = 0;
+      int kind = sqlite3_column_int (stmt, 1);
+
+      if (!td_parse_group_address (column_text (stmt, 0), &id))
+        continue;
+      g_ptr_array_add (groups, td_group_new (id, kind == TD_GROUP_ADHOC ? TD_GROUP_ADHOC : TD_GROUP_DEPARTMENT,
+                                             column_text (stmt, 2), column_text (stmt, 3),
+                                             (const char * const *) members));
+    }
+  sqlite3_finalize (stmt);
+  return groups;
+}
+
+/* ---- read marks ---- */
+
+gint64
+td_local_store_get_max_mid (TdLocalStore *self, const char *peer)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT MAX(mid) FROM messages WHERE peer = ? AND mid > 0");
+  gint64 mid = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    mid = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return mid;
+}
+
+guint
+td_local_store_count_after (TdLocalStore *self, const char *peer, const char *self_login, gint64 mid)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT COUNT(*) FROM messages "
+                                      "WHERE peer = ? AND sender != ? AND mid > ?");
+  guint count = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, self_login, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, mid);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return count;
+}
+
+void
+td_local_store_set_read_mark (TdLocalStore *self, const char *peer, const char *user, gint64 mid)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT INTO read_marks (peer, user, mid) VALUES (?, ?, ?) "
+                                      "ON CONFLICT (peer, user) DO UPDATE SET mid = MAX(mid, excluded.mid)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, user, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, mid);
+  step_logged (self, stmt);
+}
+
+static GPtrArray *
+load_marks (TdLocalStore *self, const char *sql, const char *peer)
+{
+  GPtrArray *marks = g_ptr_array_new_with_free_func ((GDestroyNotify) td_read_mark_free);
+  sqlite3_stmt *stmt = prepare (self, sql);
+
+  if (stmt == NULL)
+    return marks;
+  if (peer != NULL)
+    sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (marks, td_read_mark_new (column_text (stmt, 0), sqlite3_column_int64 (stmt, 1)));
+  sqlite3_finalize (stmt);
+  return marks;
+}
+
+GPtrArray *
+td_local_store_load_read_marks (TdLocalStore *self, const char *peer)
+{
+  return load_marks (self, "SELECT user, mid FROM read_marks WHERE peer = ?", peer);
+}
+
+void
+td_local_store_queue_read (TdLocalStore *self, const char *peer, gint64 mid)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT INTO read_out (peer, mid) VALUES (?, ?) "
+                                      "ON CONFLICT (peer) DO UPDATE SET mid = MAX(mid, excluded.mid)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, mid);
+  step_logged (self, stmt);
+}
+
+GPtrArray *
+td_local_store_load_read_queue (TdLocalStore *self)
+{
+  return load_marks (self, "SELECT peer, mid FROM read_out ORDER BY peer", NULL);
+}
+
+void
+td_local_store_clear_read (TdLocalStore *self, const char *peer, gint64 mid)
+{
+  /* Only if nothing higher was queued meanwhile. */
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM read_out WHERE peer = ? AND mid <= ?");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, mid);
+  step_logged (self, stmt);
+}
+
+/* ---- reminders ---- */
+
+static void
+insert_reminder (TdLocalStore *self, TdReminder *r)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO reminders (rid, kind, source, title, body, "
+                                      "link, category, priority, time, state, until, read) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, td_reminder_get_rid (r));
+  sqlite3_bind_int (stmt, 2, td_reminder_get_kind (r));
+  sqlite3_bind_text (stmt, 3, td_reminder_get_source (r), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, td_reminder_get_title (r), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, td_reminder_get_body (r), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 6, td_reminder_get_link (r), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 7, td_reminder_get_category (r), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 8, td_reminder_get_priority (r));
+  sqlite3_bind_int64 (stmt, 9, td_reminder_get_time (r));
+  sqlite3_bind_int (stmt, 10, td_reminder_get_state (r));
+  sqlite3_bind_int64 (stmt, 11, td_reminder_get_until (r));
+  sqlite3_bind_int (stmt, 12, td_reminder_get_read (r));
+  step_logged (self, stmt);
+}
+
+void
+td_local_store_save_reminders (TdLocalStore *self, GPtrArray *reminders)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!exec (self, "BEGIN IMMEDIATE; DELETE FROM reminders;", &error))
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < reminders->len; i++)
+    insert_reminder (self, reminders->pdata[i]);
+  if (!exec (self, "COMMIT", &error))
+    g_warning ("%s", error->message);
+}
+
+void
+td_local_store_save_reminder (TdLocalStore *self, TdReminder *reminder)
+{
+  insert_reminder (self, reminder);
+}
+
+GPtrArray *
+td_local_store_load_reminders (TdLocalStore *self)
+{
+  GPtrArray *reminders = g_ptr_array_new_with_free_func ((GDestroyNotify) td_reminder_unref);
+  sqlite3_stmt *stmt = prepare (self, "SELECT rid, kind, source, title, body, link, category, priority, "
+                                      "time, state, until, read FROM reminders "
+                                      "ORDER BY time DESC, rid DESC");
+
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      int kind = sqlite3_column_int (stmt, 1);
+      int priority = sqlite3_column_int (stmt, 7);
+      int state = sqlite3_column_int (stmt, 9);
+
+      g_ptr_array_add (reminders,
+                       td_reminder_new (sqlite3_column_int64 (stmt, 0),
+                                        kind == TD_REMINDER_KIND_ANNOUNCEMENT ? TD_REMINDER_KIND_ANNOUNCEMENT
+                                                                              : TD_REMINDER_KIND_REMINDER,
+                                        column_text (stmt, 2), column_text (stmt, 3),
+                                        column_text (stmt, 4), column_text (stmt, 5),
+                                        column_text (stmt, 6),
+                                        priority == TD_PRIORITY_URGENT ? TD_PRIORITY_URGENT : TD_PRIORITY_NORMAL,
+                                        sqlite3_column_int64 (stmt, 8),
+                                        state >= TD_REMINDER_OPEN && state <= TD_REMINDER_SNOOZED
+                                          ? state : TD_REMINDER_OPEN,
+                                        sqlite3_column_int64 (stmt, 10),
+                                        sqlite3_column_int (stmt, 11) != 0));
+    }
+  sqlite3_finalize (stmt);
+  return reminders;
+}
+
+gboolean
+td_local_store_get_alerted (TdLocalStore *self, gint64 rid, gint64 *out_until)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT until FROM reminders_alerted WHERE rid = ?");
+  gboolean found = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      found = TRUE;
+      if (out_until != NULL)
+        *out_until = sqlite3_column_int64 (stmt, 0);
+    }
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+void
+td_local_store_set_alerted (TdLocalStore *self, gint64 rid, gint64 until_ms)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO reminders_alerted (rid, until) VALUES (?, ?)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  sqlite3_bind_int64 (stmt, 2, until_ms);
+  step_logged (self, stmt);
+}
+
+void
+td_local_store_queue_reminder_update (TdLocalStore *self, gint64 rid, TdReminderAction action,
+                                      gint64 until_ms)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT OR REPLACE INTO reminder_out (rid, action, until, queued) "
+                                      "VALUES (?, ?, ?, ?)");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  sqlite3_bind_int (stmt, 2, action);
+  sqlite3_bind_int64 (stmt, 3, until_ms);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+  step_logged (self, stmt);
+}
+
+void
+td_local_store_foreach_reminder_update (TdLocalStore *self,
+                                        void (*func) (gint64 rid, TdReminderAction action,
+                                                      gint64 until_ms, gpointer user_data),
+                                        gpointer user_data)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT rid, action, until FROM reminder_out ORDER BY queued");
+  g_autoptr(GArray) rows = g_array_new (FALSE, FALSE, sizeof (gint64) * 3);
+
+  /* Collected first: @func may change the table. */
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 row[3] = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
+                        sqlite3_column_int64 (stmt, 2) };
+
+      g_array_append_vals (rows, row, 1);
+    }
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      gint64 *row = &g_array_index (rows, gint64, i * 3);
+
+      if (row[1] >= TD_REMINDER_ACTION_READ && row[1] <= TD_REMINDER_ACTION_REOPEN)
+        func (row[0], (TdReminderAction) row[1], row[2], user_data);
+    }
+}
+
+void
+td_local_store_clear_reminder_update (TdLocalStore *self, gint64 rid)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM reminder_out WHERE rid = ?");
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, rid);
   step_logged (self, stmt);
 }

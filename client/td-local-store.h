@@ -1,8 +1,11 @@
 /* td-local-store.h - the client's SQLite cache for one server + user
  * (private to TdClient and TdConversation).
  *
- * Holds the directory (fast start), messages per peer, the persistent
- * outbox, unread counts and a few key/value settings.  Writes are
+ * Holds the directory (fast start), the groups one is in, messages per
+ * peer (a login or a group address), the persistent outbox, unread
+ * counts, read marks and own read marks still to send, reminders with
+ * which ones were alerted, queued reminder updates and a few key/value
+ * settings.  Writes are
  * synchronous=FULL: the outbox must survive a crash or power loss, and
  * the volume a chat client writes is small.
  */
@@ -20,7 +23,8 @@ TdLocalStore *td_local_store_open            (const char *path, GError **error);
 void          td_local_store_free            (TdLocalStore *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdLocalStore, td_local_store_free)
 
-/* Directory: replaces the cached one; loads TdUser* (presence offline). */
+/* Directory: replaces the cached one; loads TdUser* (presence offline,
+ * role kept). */
 gboolean      td_local_store_save_directory  (TdLocalStore *self, GPtrArray *users, GError **error);
 GPtrArray    *td_local_store_load_directory  (TdLocalStore *self);
 
@@ -54,6 +58,46 @@ void          td_local_store_foreach_latest  (TdLocalStore *self,
 
 void          td_local_store_set_unread      (TdLocalStore *self, const char *peer, guint count);
 guint         td_local_store_get_unread      (TdLocalStore *self, const char *peer);
+
+/* ---- groups (the ones the user is in) ---- */
+/* Replaces all cached groups / adds or replaces one / forgets one. */
+void          td_local_store_save_groups     (TdLocalStore *self, GPtrArray *groups);
+void          td_local_store_save_group      (TdLocalStore *self, TdGroup *group);
+void          td_local_store_delete_group    (TdLocalStore *self, const char *address);
+GPtrArray    *td_local_store_load_groups     (TdLocalStore *self);   /* TdGroup* */
+
+/* ---- read marks ---- */
+/* Highest committed mid in the conversation with @peer (0 if none). */
+gint64        td_local_store_get_max_mid     (TdLocalStore *self, const char *peer);
+/* Messages from others in @peer's conversation with mid > @mid. */
+guint         td_local_store_count_after     (TdLocalStore *self, const char *peer,
+                                              const char *self_login, gint64 mid);
+/* Raises @user's mark in @peer's conversation to @mid (never lowers). */
+void          td_local_store_set_read_mark   (TdLocalStore *self, const char *peer,
+                                              const char *user, gint64 mid);
+GPtrArray    *td_local_store_load_read_marks (TdLocalStore *self, const char *peer); /* TdReadMark* */
+/* Own "read" frames waiting for a connection (TdReadMark: user = peer). */
+void          td_local_store_queue_read      (TdLocalStore *self, const char *peer, gint64 mid);
+GPtrArray    *td_local_store_load_read_queue (TdLocalStore *self);
+void          td_local_store_clear_read      (TdLocalStore *self, const char *peer, gint64 mid);
+
+/* ---- reminders ---- */
+void          td_local_store_save_reminders  (TdLocalStore *self, GPtrArray *reminders);
+void          td_local_store_save_reminder   (TdLocalStore *self, TdReminder *reminder);
+GPtrArray    *td_local_store_load_reminders  (TdLocalStore *self);   /* TdReminder*, newest first */
+/* Whether the user was alerted of @rid, and for which snooze end last
+ * (0 = the arrival).  Returns FALSE if never. */
+gboolean      td_local_store_get_alerted     (TdLocalStore *self, gint64 rid, gint64 *out_until);
+void          td_local_store_set_alerted     (TdLocalStore *self, gint64 rid, gint64 until_ms);
+/* reminder_update waiting for a connection; one per reminder (the last). */
+void          td_local_store_queue_reminder_update (TdLocalStore *self, gint64 rid,
+                                                    TdReminderAction action, gint64 until_ms);
+/* Calls @func for each queued update, oldest first. */
+void          td_local_store_foreach_reminder_update (TdLocalStore *self,
+                                                      void (*func) (gint64 rid, TdReminderAction action,
+                                                                    gint64 until_ms, gpointer user_data),
+                                                      gpointer user_data);
+void          td_local_store_clear_reminder_update (TdLocalStore *self, gint64 rid);
 
 char         *td_local_store_get             (TdLocalStore *self, const char *key);
 void          td_local_store_set             (TdLocalStore *self, const char *key, const char *value);

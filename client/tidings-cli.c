@@ -1,4 +1,5 @@
-/* tidings-cli.c - command-line client: send, listen, history, who.
+/* tidings-cli.c - command-line client: send, listen, history, who, and
+ * groups, reminders, announcements and read marks.
  *
  * Made for scripts and tests: stdout carries only JSON lines, diagnostics
  * go to stderr as one "tidings-cli: reason" line, and the exit status
@@ -34,6 +35,12 @@ typedef enum {
   COMMAND_LISTEN,
   COMMAND_HISTORY,
   COMMAND_WHO,
+  COMMAND_GROUPS,
+  COMMAND_GROUP_CREATE,
+  COMMAND_REMINDERS,
+  COMMAND_REMINDER,
+  COMMAND_ANNOUNCE,
+  COMMAND_READ,
 } Command;
 
 typedef struct {
@@ -46,6 +53,15 @@ typedef struct {
   gint          timeout;      /* seconds; 0 = none */
   gint          limit;        /* history */
   gint64        before;       /* history */
+  char         *name;         /* group-create; announce: title */
+  char        **members;      /* group-create */
+  char         *body;         /* announce */
+  char         *department;   /* announce */
+  gboolean      urgent;       /* announce */
+  gint64        rid;          /* reminder */
+  TdReminderAction action;    /* reminder */
+  gint64        until;        /* reminder snooze */
+  gint64        read_mid;     /* read */
   gint          received;
   gboolean      with_password;
   gboolean      logged_in;
@@ -84,6 +100,22 @@ static void
 print_message (TdMessage *message)
 {
   g_autofree char *json = td_message_to_json (message);
+
+  print_line (json);
+}
+
+static void
+print_group (TdGroup *group)
+{
+  g_autofree char *json = td_group_to_json (group);
+
+  print_line (json);
+}
+
+static void
+print_reminder (TdReminder *reminder)
+{
+  g_autofree char *json = td_reminder_to_json (reminder);
 
   print_line (json);
 }
@@ -271,6 +303,152 @@ directory_changed_cb (TdConnection *conn, gpointer user_data)
 }
 
 static void
+print_groups (Cli *cli)
+{
+  GPtrArray *groups = td_connection_get_groups (cli->conn);
+
+  for (guint i = 0; i < groups->len; i++)
+    print_group (groups->pdata[i]);
+}
+
+static void
+groups_changed_cb (TdConnection *conn, gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  if (cli->command == COMMAND_GROUPS && cli->logged_in && !cli->finishing)
+    {
+      print_groups (cli);
+      finish (cli, EXIT_OK);
+    }
+}
+
+static void
+reminders_received_cb (TdConnection *conn, GPtrArray *reminders, gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  if (cli->command != COMMAND_REMINDERS || cli->finishing)
+    return;
+  for (guint i = 0; i < reminders->len; i++)
+    print_reminder (reminders->pdata[i]);
+  finish (cli, EXIT_OK);
+}
+
+/* The session start is over: a server that sent no "groups" / "reminders"
+ * frame has none to tell (or predates them). */
+static void
+synced_cb (TdConnection *conn, gint64 seq, gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  if (cli->finishing || !cli->logged_in)
+    return;
+  if (cli->command == COMMAND_GROUPS || cli->command == COMMAND_REMINDERS)
+    finish (cli, EXIT_OK);
+}
+
+static void
+fail (Cli *cli, const GError *error)
+{
+  print_error ("%s", error->message);
+  finish (cli, EXIT_RUNTIME);
+}
+
+static void
+group_create_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdGroup) group = td_connection_group_finish (TD_CONNECTION (source), result, NULL, &error);
+
+  if (group == NULL)
+    {
+      fail (cli, error);
+      return;
+    }
+  print_line (td_group_get_address (group));
+  finish (cli, EXIT_OK);
+}
+
+static void
+reminder_update_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdReminder) reminder = td_connection_update_reminder_finish (TD_CONNECTION (source),
+                                                                          result, &error);
+
+  if (reminder == NULL)
+    {
+      fail (cli, error);
+      return;
+    }
+  print_reminder (reminder);
+  finish (cli, EXIT_OK);
+}
+
+static void
+announce_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdFrame) frame = td_connection_status_finish (TD_CONNECTION (source), result, &error);
+  g_autofree char *rid = NULL;
+
+  if (frame == NULL)
+    {
+      fail (cli, error);
+      return;
+    }
+  rid = g_strdup_printf ("%" G_GINT64_FORMAT, td_frame_get_rid (frame));
+  print_line (rid);
+  finish (cli, EXIT_OK);
+}
+
+static void
+read_ping_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  /* The pong comes after the server has read the "read" frame. */
+  if (!td_connection_ping_finish (TD_CONNECTION (source), result, &error))
+    {
+      fail (cli, error);
+      return;
+    }
+  json = g_strdup_printf ("{\"peer\":\"%s\",\"mid\":%" G_GINT64_FORMAT "}", cli->peer, cli->read_mid);
+  print_line (json);
+  finish (cli, EXIT_OK);
+}
+
+static void
+read_history_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+
+  messages = td_connection_history_finish (TD_CONNECTION (source), result, NULL, &error);
+  if (messages == NULL)
+    {
+      fail (cli, error);
+      return;
+    }
+  if (messages->len == 0)
+    {
+      print_error ("no messages with %s", cli->peer);
+      finish (cli, EXIT_RUNTIME);
+      return;
+    }
+  cli->read_mid = td_message_get_mid (messages->pdata[messages->len - 1]);
+  td_connection_send_read (cli->conn, cli->peer, cli->read_mid);
+  td_connection_ping_async (cli->conn, NULL, read_ping_cb, cli);
+}
+
+static void
 send_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Cli *cli = user_data;
@@ -352,6 +530,31 @@ login_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           finish (cli, EXIT_OK);
         }
       break;
+    case COMMAND_GROUPS:
+      if (td_connection_get_groups_received (cli->conn))
+        {
+          print_groups (cli);
+          finish (cli, EXIT_OK);
+        }
+      break;
+    case COMMAND_REMINDERS:
+      break;  /* reminders_received_cb */
+    case COMMAND_GROUP_CREATE:
+      td_connection_create_group_async (cli->conn, cli->name, (const char * const *) cli->members,
+                                        NULL, group_create_cb, cli);
+      break;
+    case COMMAND_REMINDER:
+      td_connection_update_reminder_async (cli->conn, cli->rid, cli->action, cli->until, NULL,
+                                           reminder_update_cb, cli);
+      break;
+    case COMMAND_ANNOUNCE:
+      td_connection_announce_async (cli->conn, cli->name, cli->body, NULL, cli->department,
+                                    cli->urgent ? TD_PRIORITY_URGENT : TD_PRIORITY_NORMAL,
+                                    NULL, announce_cb, cli);
+      break;
+    case COMMAND_READ:
+      td_connection_history_async (cli->conn, cli->peer, 0, 1, NULL, read_history_cb, cli);
+      break;
     case COMMAND_LISTEN:
     default:
       break;  /* message_received_cb does the work */
@@ -417,18 +620,32 @@ read_secret (const char *path, const char *what, GError **error)
 
 static const char summary[] =
   "Commands:\n"
-  "  send PEER TEXT          Send TEXT to the user PEER (TEXT \"-\": read it from standard\n"
-  "                          input until end of file; one trailing newline is removed) and\n"
-  "                          print the message the server stored.\n"
+  "  send PEER TEXT          Send TEXT to PEER, a user or a group address g:ID (TEXT \"-\":\n"
+  "                          read it from standard input until end of file; one trailing\n"
+  "                          newline is removed) and print the message the server stored.\n"
   "  listen                  Print every message received: first the ones that arrived while\n"
   "                          this device was away, then new ones as they come.  Each one is\n"
   "                          acknowledged to the server after it was printed.\n"
   "  history PEER            Print the conversation with PEER, oldest first.\n"
-  "  who                     Print the directory: login, name, department, title, status.";
+  "  who                     Print the directory: login, name, department, title, status.\n"
+  "  groups                  Print the groups one is in: id (address), kind, name, owner, members.\n"
+  "  group-create NAME LOGIN...\n"
+  "                          Create a group of oneself and the LOGINs; print its address.\n"
+  "  reminders               Print one's open and recent reminders and announcements.\n"
+  "  reminder ACTION RID [UNTIL_MS]\n"
+  "                          ACTION is read, done, snooze (needs UNTIL_MS, the end of the\n"
+  "                          snooze in ms since 1970) or reopen; print the reminder after it.\n"
+  "  announce [--department D] [--urgent] TITLE [BODY]\n"
+  "                          Announce to everyone or to department D (admins only); print\n"
+  "                          the announcement's id.\n"
+  "  read PEER               Mark the conversation with PEER read up to its newest message\n"
+  "                          (the senders see it as read); print {\"peer\",\"mid\"}.";
 
 static const char description[] =
   "Output: one JSON object per line on standard output (messages carry mid, seq,\n"
-  "id, from, to, text and time); errors as one line on standard error.\n"
+  "id, from, to, text and time; groups and reminders are printed as the protocol\n"
+  "writes them), except group-create and announce, which print a bare address or id;\n"
+  "errors as one line on standard error.\n"
   "\n"
   "A session opened with --password-file is logged out at the end, which revokes\n"
   "its token on the server.  With --token-file the session is only closed.\n"
@@ -477,6 +694,8 @@ main (int argc, char **argv)
   gint timeout = G_MININT;
   gint limit = G_MININT;
   gint64 before = G_MININT64;
+  g_autofree char *department = NULL;
+  gboolean urgent = FALSE;
   g_autoptr(GPtrArray) positional = NULL;
   char **args;
   int seen_dashdash = 0;
@@ -502,6 +721,8 @@ main (int argc, char **argv)
       "Give up after SECONDS (exit 4); listen without --count: listen for SECONDS, then exit 0", "SECONDS" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "history: at most N messages (default 50, at most 200)", "N" },
     { "before", 0, 0, G_OPTION_ARG_INT64, &before, "history: only messages older than message id MID", "MID" },
+    { "department", 0, 0, G_OPTION_ARG_STRING, &department, "announce: only to this department", "D" },
+    { "urgent", 0, 0, G_OPTION_ARG_NONE, &urgent, "announce: urgent priority", NULL },
     { NULL }
   };
 
@@ -525,6 +746,9 @@ main (int argc, char **argv)
   args = (char **) positional->pdata;
   command = args[0];
   n_args = positional->len - 1;
+  /* NULL-terminated, so a tail of it is a strv (group-create's LOGINs). */
+  g_ptr_array_add (positional, NULL);
+  args = (char **) positional->pdata;
 
   if (g_str_equal (command, "send"))
     {
@@ -550,8 +774,74 @@ main (int argc, char **argv)
         return usage_error (context, "who takes no arguments");
       cli.command = COMMAND_WHO;
     }
+  else if (g_str_equal (command, "groups"))
+    {
+      if (n_args != 0)
+        return usage_error (context, "groups takes no arguments");
+      cli.command = COMMAND_GROUPS;
+    }
+  else if (g_str_equal (command, "group-create"))
+    {
+      if (n_args < 1)
+        return usage_error (context, "group-create takes NAME and LOGINs");
+      if (strlen (args[1]) == 0 || strlen (args[1]) > TD_PROTO_MAX_NAME)
+        return usage_error (context, "the group name must be 1 to %d bytes", TD_PROTO_MAX_NAME);
+      for (guint i = 2; i <= n_args; i++)
+        if (!td_proto_validate_login (args[i], NULL))
+          return usage_error (context, "“%s” is not a valid login", args[i]);
+      cli.command = COMMAND_GROUP_CREATE;
+    }
+  else if (g_str_equal (command, "reminders"))
+    {
+      if (n_args != 0)
+        return usage_error (context, "reminders takes no arguments");
+      cli.command = COMMAND_REMINDERS;
+    }
+  else if (g_str_equal (command, "reminder"))
+    {
+      char *end = NULL;
+
+      if (n_args < 2 || n_args > 3)
+        return usage_error (context, "reminder takes ACTION, RID and, for snooze, UNTIL_MS");
+      if (!td_reminder_action_from_string (args[1], &cli.action))
+        return usage_error (context, "unknown reminder action “%s” (read, done, snooze or reopen)", args[1]);
+      cli.rid = g_ascii_strtoll (args[2], &end, 10);
+      if (end == args[2] || *end != '\0' || cli.rid <= 0)
+        return usage_error (context, "RID must be a positive number");
+      if ((cli.action == TD_REMINDER_ACTION_SNOOZE) != (n_args == 3))
+        return usage_error (context, "UNTIL_MS is required with snooze and only there");
+      if (n_args == 3)
+        {
+          cli.until = g_ascii_strtoll (args[3], &end, 10);
+          if (end == args[3] || *end != '\0' || cli.until <= 0)
+            return usage_error (context, "UNTIL_MS must be a positive number");
+        }
+      cli.command = COMMAND_REMINDER;
+    }
+  else if (g_str_equal (command, "announce"))
+    {
+      if (n_args < 1 || n_args > 2)
+        return usage_error (context, "announce takes TITLE and optionally BODY");
+      if (!td_proto_validate_title (args[1], &error) ||
+          (n_args == 2 && !td_proto_validate_body (args[2], &error)))
+        return usage_error (context, "%s", error->message);
+      cli.command = COMMAND_ANNOUNCE;
+    }
+  else if (g_str_equal (command, "read"))
+    {
+      if (n_args != 1)
+        return usage_error (context, "read takes PEER");
+      if (!td_proto_validate_peer (args[1], NULL))
+        return usage_error (context, "“%s” is not a login or group address", args[1]);
+      cli.command = COMMAND_READ;
+    }
   else
     return usage_error (context, "unknown command “%s”", command);
+
+  if ((department != NULL || urgent) && cli.command != COMMAND_ANNOUNCE)
+    return usage_error (context, "--department and --urgent are for announce");
+  if (department != NULL && *department == '\0')
+    return usage_error (context, "--department needs a name");
 
   if (count != G_MININT && (cli.command != COMMAND_LISTEN || count <= 0))
     return usage_error (context, "--count takes a positive number and is for listen");
@@ -577,8 +867,16 @@ main (int argc, char **argv)
   cli.limit = limit > 0 ? limit : TD_PROTO_HISTORY_DEFAULT;
   cli.before = before > 0 ? before : 0;
   cli.with_password = password_file != NULL;
-  if (cli.command == COMMAND_SEND || cli.command == COMMAND_HISTORY)
+  if (cli.command == COMMAND_SEND || cli.command == COMMAND_HISTORY || cli.command == COMMAND_READ)
     cli.peer = args[1];
+  if (cli.command == COMMAND_GROUP_CREATE || cli.command == COMMAND_ANNOUNCE)
+    cli.name = args[1];
+  if (cli.command == COMMAND_GROUP_CREATE)
+    cli.members = &args[2];
+  if (cli.command == COMMAND_ANNOUNCE && n_args == 2)
+    cli.body = args[2];
+  cli.department = department;
+  cli.urgent = urgent;
   if (cli.command == COMMAND_SEND)
     {
       if (g_str_equal (args[2], "-"))
@@ -631,6 +929,9 @@ main (int argc, char **argv)
 
   g_signal_connect (conn, "message-received", G_CALLBACK (message_received_cb), &cli);
   g_signal_connect (conn, "directory-changed", G_CALLBACK (directory_changed_cb), &cli);
+  g_signal_connect (conn, "groups-changed", G_CALLBACK (groups_changed_cb), &cli);
+  g_signal_connect (conn, "reminders-received", G_CALLBACK (reminders_received_cb), &cli);
+  g_signal_connect (conn, "synced", G_CALLBACK (synced_cb), &cli);
   g_signal_connect (conn, "closed", G_CALLBACK (closed_cb), &cli);
   sigint_id = g_unix_signal_add (SIGINT, signal_cb, &cli);
   sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, &cli);

@@ -415,6 +415,157 @@ test_cli_who (void)
   g_assert_true (found_alice);
 }
 
+/* The JSON object of @lines whose @member is the string @value, or NULL. */
+static JsonObject *
+find_object (GPtrArray *lines, const char *member, const char *value)
+{
+  for (guint i = 0; i < lines->len; i++)
+    if (g_strcmp0 (json_object_get_string_member_with_default (lines->pdata[i], member, NULL), value) == 0)
+      return lines->pdata[i];
+  return NULL;
+}
+
+static gboolean
+array_has_string (JsonArray *array, const char *value)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_cli_groups (void)
+{
+  g_autoptr(TdTestServer) srv = td_test_server_new (NULL);
+  const char *groups_args[] = { "groups", NULL };
+  const char *create_args[] = { "group-create", "Release crew", "bob", "carol", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *sent_out = NULL;
+  g_autofree char *read_out = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(GPtrArray) read = NULL;
+  JsonObject *engineering;
+  JsonObject *crew;
+
+  g_assert_cmpint (run_cli (srv, "alice", groups_args, &out, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  groups = parse_lines (out);
+  engineering = find_object (groups, "name", "Engineering");
+  g_assert_nonnull (engineering);
+  g_assert_cmpstr (json_object_get_string_member (engineering, "kind"), ==, "department");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (engineering, "id"), "g:"));
+  g_assert_true (array_has_string (json_object_get_array_member (engineering, "members"), "alice"));
+  g_assert_null (find_object (groups, "name", "Sales"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&groups, g_ptr_array_unref);
+
+  /* group-create prints the bare address. */
+  g_assert_cmpint (run_cli (srv, "alice", create_args, &out, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_true (g_str_has_prefix (out, "g:"));
+  g_assert_true (g_str_has_suffix (out, "\n"));
+  address = g_strndup (out, strlen (out) - 1);
+  g_assert_true (td_parse_group_address (address, &(gint64) { 0 }));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (srv, "carol", groups_args, &out, NULL), ==, 0);
+  groups = parse_lines (out);
+  crew = find_object (groups, "id", address);
+  g_assert_nonnull (crew);
+  g_assert_cmpstr (json_object_get_string_member (crew, "kind"), ==, "group");
+  g_assert_cmpstr (json_object_get_string_member (crew, "owner"), ==, "alice");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (crew, "members")), ==, 3);
+
+  /* send takes a group address; read marks the group conversation. */
+  {
+    const char *send_args[] = { "send", address, "hello crew", NULL };
+    const char *read_args[] = { "read", address, NULL };
+
+    g_assert_cmpint (run_cli (srv, "alice", send_args, &sent_out, NULL), ==, 0);
+    sent = parse_lines (sent_out);
+    g_assert_cmpuint (sent->len, ==, 1);
+    assert_message_json (sent->pdata[0], "alice", address, "hello crew");
+    g_assert_cmpint (run_cli (srv, "bob", read_args, &read_out, NULL), ==, 0);
+    read = parse_lines (read_out);
+    g_assert_cmpuint (read->len, ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (read->pdata[0], "peer"), ==, address);
+    g_assert_cmpint (json_object_get_int_member (read->pdata[0], "mid"), ==,
+                     json_object_get_int_member (sent->pdata[0], "mid"));
+  }
+  /* Creating with an unknown login fails with the server's reason. */
+  {
+    const char *bad_args[] = { "group-create", "Ghosts", "nobody", NULL };
+    g_autofree char *bad_err = NULL;
+
+    g_assert_cmpint (run_cli (srv, "alice", bad_args, NULL, &bad_err), ==, 1);
+    g_assert_nonnull (strstr (bad_err, "unknown_recipient"));
+  }
+}
+
+static void
+test_cli_reminders (void)
+{
+  g_autoptr(TdTestServer) srv = td_test_server_new (NULL);
+  const char *announce_args[] = { "announce", "--urgent", "Fire drill", "Assemble outside", NULL };
+  const char *reminders_args[] = { "reminders", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *updated = NULL;
+  g_autofree char *rid_text = NULL;
+  g_autofree char *rid_line = NULL;
+  g_autoptr(GPtrArray) reminders = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  JsonObject *drill = NULL;
+  gint64 rid;
+
+  /* Not an admin: refused. */
+  g_assert_cmpint (run_cli (srv, "alice", announce_args, NULL, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "forbidden"));
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (srv, "admin", announce_args, &out, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  rid = g_ascii_strtoll (out, NULL, 10);
+  g_assert_cmpint (rid, >, 0);
+  rid_text = g_strdup_printf ("%" G_GINT64_FORMAT, rid);
+  g_assert_cmpstr (out, ==, rid_line = g_strconcat (rid_text, "\n", NULL));
+
+  g_assert_cmpint (run_cli (srv, "alice", reminders_args, &list, NULL), ==, 0);
+  reminders = parse_lines (list);
+  for (guint i = 0; i < reminders->len; i++)
+    if (json_object_get_int_member (reminders->pdata[i], "rid") == rid)
+      drill = reminders->pdata[i];
+  g_assert_nonnull (drill);
+  g_assert_cmpstr (json_object_get_string_member (drill, "title"), ==, "Fire drill");
+  g_assert_cmpstr (json_object_get_string_member (drill, "kind"), ==, "announcement");
+  g_assert_cmpstr (json_object_get_string_member (drill, "priority"), ==, "urgent");
+  g_assert_cmpstr (json_object_get_string_member (drill, "state"), ==, "open");
+
+  {
+    const char *done_args[] = { "reminder", "done", rid_text, NULL };
+
+    g_assert_cmpint (run_cli (srv, "alice", done_args, &updated, NULL), ==, 0);
+    after = parse_lines (updated);
+    g_assert_cmpuint (after->len, ==, 1);
+    g_assert_cmpint (json_object_get_int_member (after->pdata[0], "rid"), ==, rid);
+    g_assert_cmpstr (json_object_get_string_member (after->pdata[0], "state"), ==, "done");
+  }
+  {
+    const char *missing_args[] = { "reminder", "done", "999999", NULL };
+    g_autofree char *missing_err = NULL;
+
+    g_assert_cmpint (run_cli (srv, "alice", missing_args, NULL, &missing_err), ==, 1);
+    g_assert_nonnull (strstr (missing_err, "not_found"));
+  }
+}
+
 static void
 test_cli_usage (void)
 {
@@ -440,6 +591,19 @@ test_cli_usage (void)
     { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "-", "send", "bob", "-", NULL } },
     { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "--device", "bad device", "who", NULL } },
     { { "--no-such-option", "who", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "groups", "x", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "group-create", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "group-create", "G", "Not A Login", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "reminders", "x", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "reminder", "frob", "1", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "reminder", "done", "x", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "reminder", "snooze", "1", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "reminder", "done", "1", "5", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "announce", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "announce", "  ", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "--urgent", "who", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "read", NULL } },
+    { { "--server", "http://127.0.0.1:1", "--user", "a", "--password-file", "/dev/null", "read", "g:0", NULL } },
   };
   g_autofree char *help = NULL;
   const char *help_args[] = { "--help", NULL };
@@ -460,6 +624,11 @@ test_cli_usage (void)
   g_assert_nonnull (strstr (help, "listen"));
   g_assert_nonnull (strstr (help, "history PEER"));
   g_assert_nonnull (strstr (help, "who"));
+  g_assert_nonnull (strstr (help, "groups"));
+  g_assert_nonnull (strstr (help, "group-create NAME LOGIN"));
+  g_assert_nonnull (strstr (help, "reminder ACTION RID [UNTIL_MS]"));
+  g_assert_nonnull (strstr (help, "announce [--department D] [--urgent] TITLE [BODY]"));
+  g_assert_nonnull (strstr (help, "read PEER"));
   g_assert_nonnull (strstr (help, "--token-file"));
   g_assert_nonnull (strstr (help, "Exit status"));
   g_assert_nonnull (strstr (help, "3  authentication failed"));
@@ -1462,6 +1631,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/history", test_cli_history);
   g_test_add_func ("/cli/who", test_cli_who);
   g_test_add_func ("/cli/token-file", test_cli_token_file);
+  g_test_add_func ("/cli/groups", test_cli_groups);
+  g_test_add_func ("/cli/reminders", test_cli_reminders);
 
   g_test_add_func ("/connection/send-receive", test_connection_send_receive);
   g_test_add_func ("/connection/presence", test_connection_presence);

@@ -42,10 +42,27 @@ is_disconnected (gpointer data)
   return td_client_get_state (data) == TD_CONNECTION_STATE_DISCONNECTED;
 }
 
+/* People only: the contacts also hold the groups one is in. */
+static guint
+count_people (TdClient *client)
+{
+  GListModel *contacts = td_client_get_contacts (client);
+  guint people = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (contacts); i++)
+    {
+      g_autoptr(TdContact) contact = g_list_model_get_item (contacts, i);
+
+      if (!td_contact_get_is_group (contact))
+        people++;
+    }
+  return people;
+}
+
 static gboolean
 has_five_contacts (gpointer data)
 {
-  return g_list_model_get_n_items (td_client_get_contacts (data)) == 5;
+  return count_people (data) == 5;
 }
 
 static gboolean
@@ -168,7 +185,8 @@ test_login_receive (void)
   g_assert_nonnull (td_client_get_token (client));
 
   contacts = td_client_get_contacts (client);
-  g_assert_cmpuint (g_list_model_get_n_items (contacts), ==, 5);
+  g_assert_nonnull (contacts);
+  g_assert_cmpuint (count_people (client), ==, 5);
   g_assert_null (td_client_lookup_contact (client, "alice"));
   bob = td_client_lookup_contact (client, "bob");
   g_assert_nonnull (bob);
@@ -299,7 +317,7 @@ test_outbox_survives (void)
   second = td_client_new (profile, &error);
   g_assert_no_error (error);
   td_client_login_async (second, server->http_url, "alice", TD_TEST_PASSWORD, NULL, login_cb, &r);
-  g_assert_cmpuint (g_list_model_get_n_items (td_client_get_contacts (second)), ==, 5);
+  g_assert_cmpuint (count_people (second), ==, 5);
   g_assert_nonnull (td_client_lookup_contact (second, "wang.fang"));
   g_assert_cmpstr (td_contact_get_last_text (td_client_lookup_contact (second, "bob")), ==,
                    "survives a crash");
@@ -416,6 +434,709 @@ test_paging (void)
   remove_tree (profile);
 }
 
+/* ---- issue 4: groups, receipts, typing, reminders ---- */
+
+typedef struct {
+  gboolean      done;
+  GAsyncResult *result;
+} Async;
+
+static void
+async_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Async *a = user_data;
+
+  a->result = g_object_ref (result);
+  a->done = TRUE;
+}
+
+/* Waits for an operation started with async_cb and returns its result. */
+static GAsyncResult *
+async_wait (Async *a)
+{
+  g_assert_true (td_test_wait_flag (&a->done, WAIT_MS));
+  return a->result;
+}
+
+static TdClient *
+new_client (char **out_profile)
+{
+  g_autoptr(GError) error = NULL;
+  TdClient *client;
+
+  *out_profile = make_profile ();
+  client = td_client_new (*out_profile, &error);
+  g_assert_no_error (error);
+  return client;
+}
+
+typedef struct {
+  TdClient   *client;
+  const char *login;
+} ContactWait;
+
+static gboolean
+has_contact (gpointer data)
+{
+  ContactWait *w = data;
+
+  return td_client_lookup_contact (w->client, w->login) != NULL;
+}
+
+/* The department group of @department as @client sees it. */
+static TdContact *
+find_department_group (TdClient *client, const char *department)
+{
+  GListModel *contacts = td_client_get_contacts (client);
+
+  for (guint i = 0; i < g_list_model_get_n_items (contacts); i++)
+    {
+      g_autoptr(TdContact) contact = g_list_model_get_item (contacts, i);
+
+      if (td_contact_get_is_group (contact) &&
+          td_contact_get_group_kind (contact) == TD_GROUP_DEPARTMENT &&
+          g_str_equal (td_contact_get_name (contact), department))
+        return contact;  /* the model keeps it */
+    }
+  return NULL;
+}
+
+static gboolean
+has_engineering_group (gpointer data)
+{
+  return find_department_group (data, "Engineering") != NULL;
+}
+
+static gboolean
+has_four_members (gpointer data)
+{
+  return td_contact_get_member_count (data) == 4;
+}
+
+static gboolean
+lacks_bob (gpointer data)
+{
+  return !td_contact_has_member (data, "bob");
+}
+
+static TdContact *
+create_group (TdClient *client, const char *name, const char * const *members)
+{
+  Async a = { 0, };
+  g_autoptr(GError) error = NULL;
+  TdContact *group;
+
+  td_client_create_group_async (client, name, members, NULL, async_cb, &a);
+  group = td_client_create_group_finish (client, async_wait (&a), &error);
+  g_clear_object (&a.result);
+  g_assert_no_error (error);
+  g_assert_nonnull (group);
+  return group;
+}
+
+static void
+test_groups (void)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new (NULL);
+  g_autofree char *alice_profile = NULL;
+  g_autofree char *bob_profile = NULL;
+  g_autoptr(TdClient) alice = new_client (&alice_profile);
+  g_autoptr(TdClient) bob = new_client (&bob_profile);
+  g_autoptr(TdContact) crew = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char * const members[] = { "bob", "carol", NULL };
+  static const char * const add[] = { "dave", NULL };
+  TdContact *engineering;
+  TdContact *bob_crew;
+  ContactWait w;
+  TdErrorCode code;
+
+  login (alice, server, "alice");
+  login (bob, server, "bob");
+
+  /* The department group is a contact with the department's people. */
+  g_assert_true (wait_for (has_engineering_group, alice, WAIT_MS));
+  engineering = find_department_group (alice, "Engineering");
+  g_assert_true (g_str_has_prefix (td_contact_get_login (engineering), "g:"));
+  g_assert_true (td_contact_has_member (engineering, "alice"));
+  g_assert_true (td_contact_has_member (engineering, "bob"));
+  g_assert_false (td_contact_has_member (engineering, "carol"));
+  g_assert_cmpstr (td_contact_get_owner (engineering), ==, "");
+  g_assert_null (find_department_group (alice, "Sales"));
+  g_assert_true (td_client_lookup_contact (alice, td_contact_get_login (engineering)) == engineering);
+
+  /* An ad-hoc group: the creator gets its contact, the members see it live. */
+  crew = create_group (alice, "Release crew", members);
+  g_assert_true (td_contact_get_is_group (crew));
+  g_assert_cmpint (td_contact_get_group_kind (crew), ==, TD_GROUP_ADHOC);
+  g_assert_cmpstr (td_contact_get_name (crew), ==, "Release crew");
+  g_assert_cmpstr (td_contact_get_owner (crew), ==, "alice");
+  g_assert_cmpuint (td_contact_get_member_count (crew), ==, 3);
+  g_assert_true (td_client_lookup_contact (alice, td_contact_get_login (crew)) == crew);
+  w.client = bob;
+  w.login = td_contact_get_login (crew);
+  g_assert_true (wait_for (has_contact, &w, WAIT_MS));
+  bob_crew = td_client_lookup_contact (bob, td_contact_get_login (crew));
+  g_assert_true (td_contact_has_member (bob_crew, "carol"));
+
+  /* Any member renames and adds; everyone sees it. */
+  {
+    Async a = { 0, };
+
+    td_client_update_group_async (bob, td_contact_get_login (crew), "Ship it", add, NULL, NULL,
+                                  async_cb, &a);
+    g_assert_true (td_client_update_group_finish (bob, async_wait (&a), &error));
+    g_assert_no_error (error);
+    g_clear_object (&a.result);
+  }
+  g_assert_cmpstr (td_contact_get_name (bob_crew), ==, "Ship it");
+  g_assert_true (wait_for (has_four_members, crew, WAIT_MS));
+  g_assert_cmpstr (td_contact_get_name (crew), ==, "Ship it");
+  g_assert_true (td_contact_has_member (crew, "dave"));
+
+  /* A department group cannot be edited: the server's code comes back. */
+  {
+    Async a = { 0, };
+
+    td_client_update_group_async (alice, td_contact_get_login (engineering), "Mine", NULL, NULL,
+                                  NULL, async_cb, &a);
+    g_assert_false (td_client_update_group_finish (alice, async_wait (&a), &error));
+    g_clear_object (&a.result);
+    g_assert_error (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_SERVER);
+    g_assert_true (td_connection_error_get_code (error, &code));
+    g_assert_cmpint (code, ==, TD_ERR_FORBIDDEN);
+    g_clear_error (&error);
+  }
+  /* Unknown people: nothing changes. */
+  {
+    Async a = { 0, };
+    static const char * const ghosts[] = { "bob", "nobody", NULL };
+    g_autoptr(TdContact) never = NULL;
+
+    td_client_create_group_async (alice, "Ghosts", ghosts, NULL, async_cb, &a);
+    never = td_client_create_group_finish (alice, async_wait (&a), &error);
+    g_clear_object (&a.result);
+    g_assert_null (never);
+    g_assert_true (td_connection_error_get_code (error, &code));
+    g_assert_cmpint (code, ==, TD_ERR_UNKNOWN_RECIPIENT);
+    g_clear_error (&error);
+  }
+
+  /* Leaving removes the group from one's own contacts, and the member
+   * from everyone else's view of it. */
+  {
+    Async a = { 0, };
+
+    td_client_leave_group_async (bob, td_contact_get_login (crew), NULL, async_cb, &a);
+    g_assert_true (td_client_leave_group_finish (bob, async_wait (&a), &error));
+    g_assert_no_error (error);
+    g_clear_object (&a.result);
+  }
+  g_assert_null (td_client_lookup_contact (bob, td_contact_get_login (crew)));
+  g_assert_true (wait_for (lacks_bob, crew, WAIT_MS));
+
+  /* Groups are cached: a new client on alice's profile shows them before
+   * it is connected. */
+  g_clear_object (&alice);
+  td_test_server_stop (server);
+  {
+    g_autoptr(TdClient) again = td_client_new (alice_profile, &error);
+    Result r = { 0, };
+    TdContact *cached;
+
+    g_assert_no_error (error);
+    td_client_login_async (again, server->http_url, "alice", TD_TEST_PASSWORD, NULL, login_cb, &r);
+    cached = td_client_lookup_contact (again, td_contact_get_login (crew));
+    g_assert_nonnull (cached);
+    g_assert_cmpstr (td_contact_get_name (cached), ==, "Ship it");
+    g_assert_cmpuint (td_contact_get_member_count (cached), ==, 3);
+    g_assert_nonnull (find_department_group (again, "Engineering"));
+    g_assert_true (td_test_wait_flag (&r.done, WAIT_MS));
+    g_clear_error (&r.error);
+  }
+
+  g_clear_object (&bob);
+  remove_tree (alice_profile);
+  remove_tree (bob_profile);
+}
+
+static gboolean
+got_message (gpointer data)
+{
+  return ((Received *) data)->received > 0;
+}
+
+static void
+test_group_messages (void)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new (NULL);
+  g_autofree char *alice_profile = NULL;
+  g_autofree char *bob_profile = NULL;
+  g_autofree char *carol_profile = NULL;
+  g_autoptr(TdClient) alice = new_client (&alice_profile);
+  g_autoptr(TdClient) bob = new_client (&bob_profile);
+  g_autoptr(TdClient) carol = new_client (&carol_profile);
+  g_autoptr(TdContact) crew = NULL;
+  g_autoptr(TdChatMessage) sent = NULL;
+  g_autoptr(TdChatMessage) offline_sent = NULL;
+  g_autoptr(TdConversation) conversation = NULL;
+  static const char * const members[] = { "bob", "carol", NULL };
+  Received r = { 0, };
+  Received rc = { 0, };
+  TdContact *engineering;
+  TdContact *bob_engineering;
+  const char *address;
+
+  login (alice, server, "alice");
+  login (bob, server, "bob");
+  g_assert_true (wait_for (has_engineering_group, alice, WAIT_MS));
+  g_assert_true (wait_for (has_engineering_group, bob, WAIT_MS));
+  engineering = find_department_group (alice, "Engineering");
+  bob_engineering = find_department_group (bob, "Engineering");
+  address = td_contact_get_login (engineering);
+
+  /* Sending to a department group reaches the other member. */
+  g_signal_connect (bob, "message-received", G_CALLBACK (message_received_cb), &r);
+  sent = td_client_send (alice, address, "hello engineering");
+  g_assert_true (wait_for (is_sent, sent, WAIT_MS));
+  g_assert_cmpstr (td_chat_message_get_peer (sent), ==, address);
+  g_assert_true (wait_for (got_message, &r, WAIT_MS));
+  g_assert_true (r.from == td_client_lookup_contact (bob, "alice"));
+  g_assert_cmpstr (td_chat_message_get_text (r.message), ==, "hello engineering");
+  g_assert_cmpstr (td_chat_message_get_peer (r.message), ==, address);
+  g_assert_cmpstr (td_chat_message_get_to (r.message), ==, address);
+  g_assert_true (td_chat_message_is_group (r.message));
+  g_assert_cmpuint (td_contact_get_unread (bob_engineering), ==, 1);
+  g_assert_cmpuint (td_contact_get_unread (td_client_lookup_contact (bob, "alice")), ==, 0);
+  g_assert_cmpuint (td_client_get_total_unread (bob), ==, 1);
+  g_assert_cmpstr (td_contact_get_last_text (bob_engineering), ==, "hello engineering");
+
+  /* The group conversation on bob's side has it, and history pages it. */
+  conversation = td_client_get_conversation (bob, address);
+  g_assert_true (td_conversation_get_is_group (conversation));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversation)), ==, 1);
+  g_clear_object (&conversation);
+  {
+    g_autofree char *fresh_profile = NULL;
+    g_autoptr(TdClient) fresh = new_client (&fresh_profile);
+
+    login (fresh, server, "bob");
+    conversation = td_client_get_conversation (fresh, address);
+    load_older (conversation, 10);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversation)), ==, 1);
+    g_assert_false (td_conversation_get_has_more (conversation));
+    g_clear_object (&conversation);
+    g_clear_object (&fresh);
+    remove_tree (fresh_profile);
+  }
+
+  /* An offline member gets the group message when it comes back. */
+  crew = create_group (alice, "Release crew", members);
+  login (carol, server, "carol");
+  g_clear_object (&carol);
+  offline_sent = td_client_send (alice, td_contact_get_login (crew), "while carol was away");
+  g_assert_true (wait_for (is_sent, offline_sent, WAIT_MS));
+  {
+    g_autoptr(GError) error = NULL;
+
+    carol = td_client_new (carol_profile, &error);
+    g_assert_no_error (error);
+  }
+  g_signal_connect (carol, "message-received", G_CALLBACK (message_received_cb), &rc);
+  login (carol, server, "carol");
+  g_assert_true (wait_for (got_message, &rc, WAIT_MS));
+  g_assert_cmpstr (td_chat_message_get_text (rc.message), ==, "while carol was away");
+  g_assert_cmpstr (td_chat_message_get_peer (rc.message), ==, td_contact_get_login (crew));
+  g_assert_cmpuint (td_contact_get_unread (td_client_lookup_contact (carol, td_contact_get_login (crew))), ==, 1);
+
+  g_clear_object (&r.from);
+  g_clear_object (&r.message);
+  g_clear_object (&rc.from);
+  g_clear_object (&rc.message);
+  g_clear_object (&alice);
+  g_clear_object (&bob);
+  g_clear_object (&carol);
+  remove_tree (alice_profile);
+  remove_tree (bob_profile);
+  remove_tree (carol_profile);
+}
+
+static gboolean
+is_read (gpointer data)
+{
+  return td_chat_message_get_state (data) == TD_CHAT_MESSAGE_READ;
+}
+
+static gboolean
+read_by_two (gpointer data)
+{
+  return td_chat_message_get_read_count (data) == 2;
+}
+
+static gboolean
+has_unread (gpointer data)
+{
+  return td_contact_get_unread (data) > 0;
+}
+
+static gboolean
+no_unread (gpointer data)
+{
+  return td_contact_get_unread (data) == 0;
+}
+
+static void
+test_receipts (void)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new (NULL);
+  g_autofree char *alice_profile = NULL;
+  g_autofree char *phone_profile = NULL;
+  g_autofree char *bob_profile = NULL;
+  g_autofree char *carol_profile = NULL;
+  g_autoptr(TdClient) alice = new_client (&alice_profile);
+  g_autoptr(TdClient) phone = new_client (&phone_profile);
+  g_autoptr(TdClient) bob = new_client (&bob_profile);
+  g_autoptr(TdClient) carol = new_client (&carol_profile);
+  g_autoptr(TdChatMessage) to_alice = NULL;
+  g_autoptr(TdChatMessage) to_group = NULL;
+  g_autoptr(TdContact) crew = NULL;
+  g_autoptr(TdConversation) bob_view = NULL;
+  static const char * const members[] = { "bob", "carol", NULL };
+  Received r = { 0, };
+  Received rp = { 0, };
+  ContactWait w;
+
+  login (alice, server, "alice");
+  login (phone, server, "alice");
+  login (bob, server, "bob");
+  login (carol, server, "carol");
+  g_signal_connect (alice, "message-received", G_CALLBACK (message_received_cb), &r);
+  g_signal_connect (phone, "message-received", G_CALLBACK (message_received_cb), &rp);
+
+  /* 1:1: bob's message turns READ once alice has looked at it. */
+  bob_view = td_client_get_conversation (bob, "alice");
+  to_alice = td_client_send (bob, "alice", "did you see this?");
+  g_assert_true (wait_for (is_sent, to_alice, WAIT_MS));
+  g_assert_true (wait_for (got_message, &r, WAIT_MS));
+  g_assert_true (wait_for (got_message, &rp, WAIT_MS));
+  g_assert_cmpuint (td_contact_get_unread (td_client_lookup_contact (alice, "bob")), ==, 1);
+  g_assert_cmpuint (td_contact_get_unread (td_client_lookup_contact (phone, "bob")), ==, 1);
+  g_assert_cmpint (td_chat_message_get_state (to_alice), ==, TD_CHAT_MESSAGE_SENT);
+  td_client_mark_read (alice, "bob");
+  g_assert_cmpuint (td_contact_get_unread (td_client_lookup_contact (alice, "bob")), ==, 0);
+  g_assert_true (wait_for (is_read, to_alice, WAIT_MS));
+  g_assert_cmpuint (td_chat_message_get_read_count (to_alice), ==, 1);
+  g_assert_cmpint (td_conversation_get_read_mark (bob_view, "alice"), ==, td_chat_message_get_mid (to_alice));
+  /* alice's other device hears it was read and clears its count. */
+  g_assert_true (wait_for (no_unread, td_client_lookup_contact (phone, "bob"), WAIT_MS));
+
+  /* Groups: the read count grows with each member who read it. */
+  crew = create_group (alice, "Readers", members);
+  w.client = bob;
+  w.login = td_contact_get_login (crew);
+  g_assert_true (wait_for (has_contact, &w, WAIT_MS));
+  w.client = carol;
+  g_assert_true (wait_for (has_contact, &w, WAIT_MS));
+  {
+    g_autoptr(TdConversation) open = td_client_get_conversation (alice, td_contact_get_login (crew));
+
+    to_group = td_client_send (alice, td_contact_get_login (crew), "please read");
+    g_assert_true (wait_for (is_sent, to_group, WAIT_MS));
+    g_assert_cmpuint (td_chat_message_get_read_count (to_group), ==, 0);
+    w.client = bob;
+    g_assert_true (wait_for (has_unread, td_client_lookup_contact (bob, td_contact_get_login (crew)), WAIT_MS));
+    td_client_mark_read (bob, td_contact_get_login (crew));
+    g_assert_true (wait_for (has_unread, td_client_lookup_contact (carol, td_contact_get_login (crew)), WAIT_MS));
+    td_client_mark_read (carol, td_contact_get_login (crew));
+    g_assert_true (wait_for (read_by_two, to_group, WAIT_MS));
+    /* A group message is never READ in the 1:1 sense. */
+    g_assert_cmpint (td_chat_message_get_state (to_group), ==, TD_CHAT_MESSAGE_SENT);
+    g_assert_cmpint (td_conversation_get_read_mark (open, "carol"), ==, td_chat_message_get_mid (to_group));
+  }
+
+  /* Marks arrive with history too: a fresh device of bob's sees alice's
+   * read mark on his message. */
+  {
+    g_autofree char *fresh_profile = NULL;
+    g_autoptr(TdClient) fresh = new_client (&fresh_profile);
+    g_autoptr(TdConversation) conversation = NULL;
+    g_autoptr(TdChatMessage) first = NULL;
+
+    login (fresh, server, "bob");
+    conversation = td_client_get_conversation (fresh, "alice");
+    load_older (conversation, 10);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversation)), ==, 1);
+    first = g_list_model_get_item (G_LIST_MODEL (conversation), 0);
+    g_assert_cmpint (td_chat_message_get_state (first), ==, TD_CHAT_MESSAGE_READ);
+    g_clear_object (&conversation);
+    g_clear_object (&fresh);
+    remove_tree (fresh_profile);
+  }
+
+  g_clear_object (&r.from);
+  g_clear_object (&r.message);
+  g_clear_object (&rp.from);
+  g_clear_object (&rp.message);
+  g_clear_object (&bob_view);
+  g_clear_object (&alice);
+  g_clear_object (&phone);
+  g_clear_object (&bob);
+  g_clear_object (&carol);
+  remove_tree (alice_profile);
+  remove_tree (phone_profile);
+  remove_tree (bob_profile);
+  remove_tree (carol_profile);
+}
+
+static gboolean
+typing_is (TdConversation *conversation, const char *expected)
+{
+  return g_strcmp0 (td_conversation_get_typing (conversation), expected) == 0;
+}
+
+static gboolean
+shows_alice_typing (gpointer data)
+{
+  return typing_is (data, "Alice Smith");
+}
+
+static gboolean
+shows_nobody_typing (gpointer data)
+{
+  return typing_is (data, "");
+}
+
+static gboolean
+has_messages (gpointer data)
+{
+  return g_list_model_get_n_items (data) > 0;
+}
+
+static void
+test_typing (void)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new (NULL);
+  g_autofree char *alice_profile = NULL;
+  g_autofree char *bob_profile = NULL;
+  g_autoptr(TdClient) alice = new_client (&alice_profile);
+  g_autoptr(TdClient) bob = new_client (&bob_profile);
+  g_autoptr(TdConversation) conversation = NULL;
+  g_autoptr(TdChatMessage) message = NULL;
+  gint64 start;
+
+  login (alice, server, "alice");
+  login (bob, server, "bob");
+  conversation = td_client_get_conversation (bob, "alice");
+  g_assert_cmpstr (td_conversation_get_typing (conversation), ==, "");
+  g_assert_cmpuint (td_conversation_get_typing_count (conversation), ==, 0);
+
+  td_client_notify_typing (alice, "bob");
+  g_assert_true (wait_for (shows_alice_typing, conversation, WAIT_MS));
+  g_assert_cmpuint (td_conversation_get_typing_count (conversation), ==, 1);
+  /* It goes away by itself (about 5 s; bounded generously). */
+  start = g_get_monotonic_time ();
+  g_assert_true (wait_for (shows_nobody_typing, conversation, WAIT_MS));
+  /* Not before it should: at least a few seconds passed (lower bound only). */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
+
+  /* A message from the typist ends it at once.  (3 s passed, so the
+   * next notify goes out.) */
+  td_client_notify_typing (alice, "bob");
+  g_assert_true (wait_for (shows_alice_typing, conversation, WAIT_MS));
+  message = td_client_send (alice, "bob", "done typing");
+  g_assert_true (wait_for (has_messages, conversation, WAIT_MS));
+  g_assert_cmpstr (td_conversation_get_typing (conversation), ==, "");
+
+  g_clear_object (&conversation);
+  g_clear_object (&alice);
+  g_clear_object (&bob);
+  remove_tree (alice_profile);
+  remove_tree (bob_profile);
+}
+
+typedef struct {
+  guint           count;
+  TdReminderItem *last;
+} Alerts;
+
+static void
+reminder_received_cb (TdClient *client, TdReminderItem *item, Alerts *alerts)
+{
+  alerts->count++;
+  g_set_object (&alerts->last, item);
+}
+
+static gboolean
+has_alert (gpointer data)
+{
+  return ((Alerts *) data)->count > 0;
+}
+
+typedef struct {
+  TdClient        *client;
+  gint64           rid;
+  TdReminderState  state;
+} ReminderWait;
+
+static gboolean
+reminder_in_state (gpointer data)
+{
+  ReminderWait *w = data;
+  TdReminderItem *item = td_client_lookup_reminder (w->client, w->rid);
+
+  return item != NULL && td_reminder_item_get_state (item) == w->state;
+}
+
+static gint64
+announce (TdClient *client, const char *title, const char *department, GError **error)
+{
+  Async a = { 0, };
+  gint64 rid;
+
+  td_client_announce_async (client, title, "Assemble in the car park", NULL, department,
+                            TD_PRIORITY_URGENT, NULL, async_cb, &a);
+  rid = td_client_announce_finish (client, async_wait (&a), error);
+  g_clear_object (&a.result);
+  return rid;
+}
+
+static void
+test_reminders (void)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new (NULL);
+  g_autofree char *admin_profile = NULL;
+  g_autofree char *alice_profile = NULL;
+  g_autofree char *laptop_profile = NULL;
+  g_autoptr(TdClient) admin = new_client (&admin_profile);
+  g_autoptr(TdClient) alice = new_client (&alice_profile);
+  g_autoptr(TdClient) laptop = NULL;
+  g_autoptr(GError) error = NULL;
+  Alerts alerts = { 0, };
+  Alerts again = { 0, };
+  Alerts laptop_alerts = { 0, };
+  TdReminderItem *item;
+  ReminderWait w;
+  gint64 rid;
+
+  login (admin, server, "admin");
+  login (alice, server, "alice");
+  g_assert_true (td_client_get_is_admin (admin));
+  g_assert_false (td_client_get_is_admin (alice));
+  g_signal_connect (alice, "reminder-received", G_CALLBACK (reminder_received_cb), &alerts);
+
+  /* Only admins announce. */
+  g_assert_cmpint (announce (alice, "Not allowed", NULL, &error), ==, 0);
+  g_assert_error (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_SERVER);
+  {
+    TdErrorCode code;
+
+    g_assert_true (td_connection_error_get_code (error, &code));
+    g_assert_cmpint (code, ==, TD_ERR_FORBIDDEN);
+  }
+  g_clear_error (&error);
+
+  rid = announce (admin, "Fire drill", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rid, >, 0);
+
+  g_assert_true (wait_for (has_alert, &alerts, WAIT_MS));
+  g_assert_cmpuint (alerts.count, ==, 1);
+  g_assert_cmpint (td_reminder_item_get_rid (alerts.last), ==, rid);
+  g_assert_cmpstr (td_reminder_item_get_title (alerts.last), ==, "Fire drill");
+  g_assert_cmpstr (td_reminder_item_get_source (alerts.last), ==, "admin");
+  g_assert_cmpint (td_reminder_item_get_kind (alerts.last), ==, TD_REMINDER_KIND_ANNOUNCEMENT);
+  g_assert_true (td_reminder_item_get_urgent (alerts.last));
+  g_assert_cmpint (td_reminder_item_get_state (alerts.last), ==, TD_REMINDER_OPEN);
+  g_assert_true (td_client_lookup_reminder (alice, rid) == alerts.last);
+  {
+    g_autoptr(TdReminderItem) first = g_list_model_get_item (td_client_get_reminders (alice), 0);
+
+    g_assert_true (first == alerts.last);
+  }
+  g_assert_cmpuint (td_client_get_unread_reminders (alice), ==, 1);
+
+  /* A restart on the same profile shows it (cache, then the server's
+   * list) but does not alert again. */
+  g_clear_object (&alerts.last);
+  g_clear_object (&alice);
+  alice = td_client_new (alice_profile, &error);
+  g_assert_no_error (error);
+  g_signal_connect (alice, "reminder-received", G_CALLBACK (reminder_received_cb), &again);
+  {
+    Result r = { 0, };
+
+    /* The cache opens as the login starts: the list shows at once. */
+    td_client_login_async (alice, server->http_url, "alice", TD_TEST_PASSWORD, NULL, login_cb, &r);
+    g_assert_nonnull (td_client_lookup_reminder (alice, rid));
+    g_assert_cmpuint (g_list_model_get_n_items (td_client_get_reminders (alice)), ==, 1);
+    g_assert_true (td_test_wait_flag (&r.done, WAIT_MS));
+    g_assert_no_error (r.error);
+    g_assert_true (wait_for (is_online, alice, WAIT_MS));
+  }
+  g_assert_nonnull (td_client_lookup_reminder (alice, rid));
+  /* A round trip after the session start: anything due was emitted. */
+  {
+    g_autoptr(TdChatMessage) m = td_client_send (alice, "bob", "sync");
+
+    g_assert_true (wait_for (is_sent, m, WAIT_MS));
+  }
+  g_assert_cmpuint (again.count, ==, 0);
+
+  /* Another device of alice's: a new profile alerts once, and sees what
+   * the first device does with it. */
+  laptop = new_client (&laptop_profile);
+  g_signal_connect (laptop, "reminder-received", G_CALLBACK (reminder_received_cb), &laptop_alerts);
+  login (laptop, server, "alice");
+  g_assert_true (wait_for (has_alert, &laptop_alerts, WAIT_MS));
+  g_assert_cmpuint (laptop_alerts.count, ==, 1);
+
+  /* A short snooze ends on the client's own clock and alerts again. */
+  td_client_update_reminder (alice, rid, TD_REMINDER_ACTION_SNOOZE, g_get_real_time () / 1000 + 1500);
+  item = td_client_lookup_reminder (alice, rid);
+  g_assert_cmpint (td_reminder_item_get_state (item), ==, TD_REMINDER_SNOOZED);
+  g_assert_true (td_reminder_item_get_read (item));
+  g_assert_cmpuint (td_client_get_unread_reminders (alice), ==, 0);
+  g_assert_true (wait_for (has_alert, &again, WAIT_MS));
+  g_assert_cmpint (td_reminder_item_get_state (item), ==, TD_REMINDER_OPEN);
+
+  /* Done: at once locally, then on the other device from the server. */
+  td_client_update_reminder (alice, rid, TD_REMINDER_ACTION_DONE, 0);
+  g_assert_cmpint (td_reminder_item_get_state (item), ==, TD_REMINDER_DONE);
+  w.client = laptop;
+  w.rid = rid;
+  w.state = TD_REMINDER_DONE;
+  g_assert_true (wait_for (reminder_in_state, &w, WAIT_MS));
+  g_assert_cmpuint (td_client_get_unread_reminders (laptop), ==, 0);
+  g_assert_cmpuint (again.count, ==, 1);
+
+  /* The announcer sees who has read and done it. */
+  {
+    Async a = { 0, };
+    g_autoptr(TdReminderStatus) status = NULL;
+
+    td_client_reminder_status_async (admin, rid, NULL, async_cb, &a);
+    status = td_client_reminder_status_finish (admin, async_wait (&a), &error);
+    g_clear_object (&a.result);
+    g_assert_no_error (error);
+    g_assert_cmpint (status->rid, ==, rid);
+    g_assert_cmpuint (status->total, >=, 5);
+    g_assert_cmpuint (status->done, ==, 1);
+    g_assert_cmpuint (status->read, >=, 1);
+    g_assert_false (g_strv_contains ((const char * const *) status->unread, "alice"));
+    g_assert_true (g_strv_contains ((const char * const *) status->unread, "bob"));
+  }
+
+  g_clear_object (&alerts.last);
+  g_clear_object (&again.last);
+  g_clear_object (&laptop_alerts.last);
+  g_clear_object (&admin);
+  g_clear_object (&alice);
+  g_clear_object (&laptop);
+  remove_tree (admin_profile);
+  remove_tree (alice_profile);
+  remove_tree (laptop_profile);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,5 +1147,10 @@ main (int argc, char **argv)
   g_test_add_func ("/client/offline-send-reconnect", test_offline_send_reconnect);
   g_test_add_func ("/client/outbox-survives", test_outbox_survives);
   g_test_add_func ("/client/paging", test_paging);
+  g_test_add_func ("/client/groups", test_groups);
+  g_test_add_func ("/client/group-messages", test_group_messages);
+  g_test_add_func ("/client/receipts", test_receipts);
+  g_test_add_func ("/client/typing", test_typing);
+  g_test_add_func ("/client/reminders", test_reminders);
   return g_test_run ();
 }

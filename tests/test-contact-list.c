@@ -287,6 +287,105 @@ test_recent (Fixture *fx, gconstpointer data)
   g_assert_cmpint (td_contact_list_find (fx->list, "eve"), ==, 2);
 }
 
+static TdContact *
+add_group (GListStore *store, gint64 id, TdGroupKind kind, const char *name,
+           const char * const *members)
+{
+  g_autoptr(TdGroup) group = td_group_new (id, kind, name, kind == TD_GROUP_ADHOC ? "bob" : "",
+                                           members);
+  g_autoptr(TdContact) contact = td_contact_new_group (group);
+
+  g_list_store_append (store, contact);
+  return contact;
+}
+
+static void
+test_groups_section (Fixture *fx, gconstpointer data)
+{
+  static const char * const crew[] = { "alice", "bob", "carol", NULL };
+  static const char * const eng[] = { "alice", "bob", "zed", NULL };
+  g_autofree char *people = grouped ("#Engineering(2/3) alice zed bob", "#Sales(1/2) dave carol",
+                                     "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
+  g_autofree char *expected = NULL;
+  g_autofree char *collapsed = NULL;
+  g_autofree char *renamed = NULL;
+  g_autoptr(GObject) header = NULL;
+  TdContact *release;
+
+  release = add_group (fx->store, 12, TD_GROUP_ADHOC, "Release crew", crew);
+  add_group (fx->store, 3, TD_GROUP_DEPARTMENT, "Sales", NULL);
+  add_group (fx->store, 2, TD_GROUP_DEPARTMENT, "Engineering", eng);
+  add_group (fx->store, 13, TD_GROUP_ADHOC, "Lunch", NULL);
+  start (fx, TD_CONTACT_LIST_GROUPED);
+
+  /* The Groups section comes first: department groups, then ad-hoc ones,
+   * each by name; then the departments as before.  A department group is
+   * not a person of its department. */
+  expected = g_strdup_printf ("#Groups(0/4) g:2 g:3 g:13 g:12 %s", people);
+  check (fx, expected);
+  header = g_list_model_get_item (G_LIST_MODEL (fx->list), 0);
+  g_assert_true (td_department_get_is_groups (TD_DEPARTMENT (header)));
+  g_assert_false (td_department_get_is_groups (TD_DEPARTMENT (g_ptr_array_index (fx->mirror, 5))));
+  g_assert_cmpint (td_contact_list_find (fx->list, "g:12"), ==, 4);
+
+  /* The group contact carries what the group says. */
+  g_assert_true (td_contact_get_is_group (release));
+  g_assert_cmpint (td_contact_get_group_kind (release), ==, TD_GROUP_ADHOC);
+  g_assert_cmpstr (td_contact_get_owner (release), ==, "bob");
+  g_assert_cmpuint (td_contact_get_member_count (release), ==, 3);
+  g_assert_true (td_contact_has_member (release, "carol"));
+  g_assert_false (td_contact_has_member (release, "dave"));
+
+  /* Unread messages count as the header's "online" number. */
+  td_contact_set_unread (release, 2);
+  iterate ();
+  g_free (expected);
+  expected = g_strdup_printf ("#Groups(1/4) g:2 g:3 g:13 g:12 %s", people);
+  check (fx, expected);
+
+  /* Renaming re-sorts within the ad-hoc groups. */
+  {
+    g_autoptr(TdGroup) group = td_group_new (12, TD_GROUP_ADHOC, "A-team", "bob", crew);
+
+    td_contact_update_group (release, group);
+  }
+  iterate ();
+  renamed = g_strdup_printf ("#Groups(1/4) g:2 g:3 g:12 g:13 %s", people);
+  check (fx, renamed);
+  g_assert_cmpstr (td_contact_get_name (release), ==, "A-team");
+
+  /* The section collapses by itself, not as a department called "Groups". */
+  td_contact_list_set_expanded (fx->list, "Groups", FALSE);
+  check (fx, renamed);
+  td_contact_list_set_section_expanded (fx->list, TD_DEPARTMENT (header), FALSE);
+  collapsed = g_strdup_printf ("#Groups(1/4) %s", people);
+  check (fx, collapsed);
+  g_assert_false (td_department_get_expanded (TD_DEPARTMENT (header)));
+  td_contact_list_set_groups_expanded (fx->list, TRUE);
+  check (fx, renamed);
+
+  /* Search finds groups by name. */
+  td_contact_list_set_filter (fx->list, "lunch");
+  check (fx, "#Groups(1/4) g:13");
+  td_contact_list_set_filter (fx->list, "");
+
+  /* A group that goes away leaves the section. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (fx->store)); i++)
+    {
+      g_autoptr(TdContact) contact = g_list_model_get_item (G_LIST_MODEL (fx->store), i);
+
+      if (contact == release)
+        {
+          g_list_store_remove (fx->store, i);
+          break;
+        }
+    }
+  iterate ();
+  g_free (expected);
+  expected = g_strdup_printf ("#Groups(0/3) g:2 g:3 g:13 %s", people);
+  check (fx, expected);
+}
+
 static void
 test_contact_matches (void)
 {
@@ -312,5 +411,6 @@ main (int argc, char **argv)
   g_test_add ("/contact-list/grouped", Fixture, NULL, fixture_set_up, test_grouped, fixture_tear_down);
   g_test_add ("/contact-list/filter", Fixture, NULL, fixture_set_up, test_filter, fixture_tear_down);
   g_test_add ("/contact-list/recent", Fixture, NULL, fixture_set_up, test_recent, fixture_tear_down);
+  g_test_add ("/contact-list/groups", Fixture, NULL, fixture_set_up, test_groups_section, fixture_tear_down);
   return g_test_run ();
 }
