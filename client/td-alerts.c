@@ -53,6 +53,7 @@ struct _TdAlerts
 
   GHashTable      *conversations;    /* conversation -> Alert */
   GHashTable      *reminders;        /* id -> Alert */
+  GHashTable      *alerted;          /* reminder ids ever alerted (never twice) */
 
   GDBusConnection *bus;
   guint            replied_id;
@@ -74,6 +75,7 @@ enum {
   SIGNAL_OPEN,
   SIGNAL_REPLY,
   SIGNAL_OPEN_REMINDER,
+  SIGNAL_REMINDER_ACTION,
   N_SIGNALS
 };
 
@@ -239,7 +241,10 @@ emit_action_idle (gpointer user_data)
 {
   PendingAction *pending = user_data;
 
-  if (pending->reminder)
+  if (pending->reminder && (g_str_equal (pending->action, "open-link") || g_str_equal (pending->action, "done")
+                            || g_str_equal (pending->action, "snooze")))
+    g_signal_emit (pending->alerts, signals[SIGNAL_REMINDER_ACTION], 0, pending->key, pending->action);
+  else if (pending->reminder)
     g_signal_emit (pending->alerts, signals[SIGNAL_OPEN_REMINDER], 0, pending->key);
   else if (g_str_equal (pending->action, "reply") || g_str_equal (pending->action, "inline-reply"))
     g_signal_emit (pending->alerts, signals[SIGNAL_REPLY], 0, pending->key, NULL);
@@ -378,6 +383,7 @@ td_alerts_dispose (GObject *object)
 
   g_clear_pointer (&self->conversations, g_hash_table_unref);
   g_clear_pointer (&self->reminders, g_hash_table_unref);
+  g_clear_pointer (&self->alerted, g_hash_table_unref);
   if (self->replied_id != 0 && self->bus != NULL)
     g_dbus_connection_signal_unsubscribe (self->bus, self->replied_id);
   self->replied_id = 0;
@@ -409,6 +415,10 @@ td_alerts_class_init (TdAlertsClass *klass)
   signals[SIGNAL_OPEN_REMINDER] =
     g_signal_new ("open-reminder", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A button of a reminder notification: "open-link", "done", "snooze". */
+  signals[SIGNAL_REMINDER_ACTION] =
+    g_signal_new ("reminder-action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -427,6 +437,7 @@ td_alerts_init (TdAlerts *self)
                                                (GDestroyNotify) alert_free);
   self->reminders = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) alert_free);
+  self->alerted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   self->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   if (self->bus == NULL)
@@ -534,24 +545,32 @@ td_alerts_reminder (TdAlerts   *self,
                     const char *id,
                     const char *title,
                     const char *body,
+                    gboolean    has_link,
                     gboolean    urgent)
 {
   Alert *alert;
   g_autofree char *summary = NULL;
   g_autofree char *plain = NULL;
   gboolean show_it;
+  gboolean sound;
+  const char *event_id = urgent ? TD_ALERTS_SOUND_REMINDER_URGENT : TD_ALERTS_SOUND_REMINDER;
 
   g_return_if_fail (TD_IS_ALERTS (self));
   g_return_if_fail (id != NULL);
 
+  if (g_hash_table_contains (self->alerted, id))
+    return;
+  g_hash_table_add (self->alerted, g_strdup (id));
+
   /* Urgent reminders get through mute and the notification switch, like
    * critical notifications under GNOME's "do not disturb"; never with a
    * sound when muted. */
+  sound = !self->muted && self->sounds;
   show_it = urgent || (!self->muted && self->notifications);
   if (!show_it)
     {
-      if (!self->muted && self->sounds)
-        play_sound (self, TD_ALERTS_SOUND_REMINDER, _("Reminder"));
+      if (sound)
+        play_sound (self, event_id, _("Reminder"));
       return;
     }
 
@@ -562,18 +581,46 @@ td_alerts_reminder (TdAlerts   *self,
   summary = g_utf8_make_valid (title != NULL && *title != '\0' ? title : _("Reminder"), -1);
   plain = plain_body (self, body);
   notify_notification_update (alert->notification, summary, plain, APP_ID);
+  notify_notification_set_category (alert->notification, "x-tidings.reminder");
   notify_notification_set_urgency (alert->notification,
                                    urgent ? NOTIFY_URGENCY_CRITICAL : NOTIFY_URGENCY_NORMAL);
   notify_notification_set_timeout (alert->notification,
                                    urgent ? NOTIFY_EXPIRES_NEVER : NOTIFY_EXPIRES_DEFAULT);
+  /* Servers that honour "resident" keep it after an action, so an urgent
+   * one goes only when the reminder is handled (td_alerts_withdraw_reminder). */
+  notify_notification_set_hint (alert->notification, "resident",
+                                urgent ? g_variant_new_boolean (TRUE) : NULL);
   notify_notification_clear_actions (alert->notification);
   notify_notification_add_action (alert->notification, "default", _("Open"), action_cb, alert, NULL);
-  notify_notification_add_action (alert->notification, "open", _("Open"), action_cb, alert, NULL);
+  if (has_link)
+    notify_notification_add_action (alert->notification, "open-link", _("Open Link"), action_cb, alert, NULL);
+  notify_notification_add_action (alert->notification, "done", _("Done"), action_cb, alert, NULL);
+  notify_notification_add_action (alert->notification, "snooze", _("Snooze"), action_cb, alert, NULL);
 
-  handle_sound (self, alert->notification, !self->muted && self->sounds,
-                urgent ? TD_ALERTS_SOUND_REMINDER_URGENT : TD_ALERTS_SOUND_REMINDER,
-                _("Reminder"));
+  handle_sound (self, alert->notification, sound, event_id, _("Reminder"));
   show (self, alert);
+}
+
+void
+td_alerts_withdraw_reminder (TdAlerts   *self,
+                             const char *id)
+{
+  Alert *alert;
+
+  g_return_if_fail (TD_IS_ALERTS (self));
+  g_return_if_fail (id != NULL);
+
+  alert = g_hash_table_lookup (self->reminders, id);
+  if (alert == NULL)
+    return;
+  if (alert->notification != NULL && alert->open)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!notify_notification_close (alert->notification, &error))
+        g_debug ("could not close a notification: %s", error->message);
+    }
+  g_hash_table_remove (self->reminders, id);
 }
 
 void

@@ -4,7 +4,13 @@
  * Closing the main window hides it when a tray icon is shown (the tray
  * and notifications lead back); with no tray at all it quits, as any
  * ordinary application does, so the user is never left with a running
- * program and no way to reach it. */
+ * program and no way to reach it.
+ *
+ * Reminders: a new one (TdClient "reminder-received") becomes a
+ * notification with its own sound; its buttons (Open Link, Done, Snooze)
+ * act on the reminder and close the notification, which also closes when
+ * the reminder is handled anywhere else.  Unread reminders make the tray
+ * blink like unread messages. */
 #define G_LOG_DOMAIN "td-application"
 
 #include "config.h"
@@ -14,15 +20,20 @@
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
 
+#include "td-announce-dialog.h"
 #include "td-application.h"
+#include "td-group-dialog.h"
 #include "td-idle-monitor.h"
 #include "td-login-dialog.h"
 #include "td-preferences-dialog.h"
+#include "td-reminder-row.h"
 #include "td-secret.h"
 
 /* How long --hidden waits for a tray to show up before it shows the
  * window anyway. */
 #define TRAY_WAIT_MS 3000
+/* What "Snooze" on a notification means (the list offers more choices). */
+#define NOTIFICATION_SNOOZE "15m"
 
 struct _TdApplication
 {
@@ -131,12 +142,25 @@ static void
 update_tray (TdApplication *self)
 {
   guint unread = td_client_get_total_unread (self->client);
+  guint reminders = td_client_get_unread_reminders (self->client);
   g_autofree char *tooltip = NULL;
 
-  if (unread > 0)
+  if (unread > 0 && reminders > 0)
+    {
+      g_autofree char *messages = g_strdup_printf (ngettext ("%u unread message", "%u unread messages", unread),
+                                                   unread);
+      g_autofree char *new_reminders = g_strdup_printf (ngettext ("%u new reminder", "%u new reminders",
+                                                                  reminders), reminders);
+
+      /* TRANSLATORS: tray tooltip: "3 unread messages, 1 new reminder". */
+      tooltip = g_strdup_printf (_("%s, %s"), messages, new_reminders);
+    }
+  else if (unread > 0)
     tooltip = g_strdup_printf (ngettext ("%u unread message", "%u unread messages", unread), unread);
-  td_tray_set_unread (self->tray, unread, tooltip);
-  if (unread == 0 && self->main_window != NULL)
+  else if (reminders > 0)
+    tooltip = g_strdup_printf (ngettext ("%u new reminder", "%u new reminders", reminders), reminders);
+  td_tray_set_unread (self->tray, unread + reminders, tooltip);
+  if (unread + reminders == 0 && self->main_window != NULL)
     gtk_window_set_urgency_hint (GTK_WINDOW (self->main_window), FALSE);
 }
 
@@ -198,6 +222,8 @@ tray_activate_cb (TdApplication *self)
 
   if (contact != NULL)
     td_application_open_chat (self, td_contact_get_login (contact), TRUE);
+  else if (self->main_window != NULL && td_client_get_unread_reminders (self->client) > 0)
+    td_main_window_show_reminders (self->main_window);
   else
     present_main (self);
 }
@@ -246,6 +272,110 @@ alerts_reply_cb (TdApplication *self,
   td_application_open_chat (self, conversation, TRUE);
 }
 
+/* ---- reminders ---------------------------------------------------------- */
+
+/* The alert id of a reminder: its rid, and for the alert after a snooze
+ * also the snooze's end, so that each ending snooze alerts once. */
+static char *
+reminder_alert_id (TdReminderItem *item)
+{
+  gint64 until = td_reminder_item_get_until (item);
+
+  if (until > 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, td_reminder_item_get_rid (item), until);
+  return g_strdup_printf ("%" G_GINT64_FORMAT, td_reminder_item_get_rid (item));
+}
+
+static TdReminderItem *
+reminder_for_alert_id (TdApplication *self,
+                       const char    *id)
+{
+  gint64 rid = g_ascii_strtoll (id, NULL, 10);
+
+  return rid > 0 ? td_client_lookup_reminder (self->client, rid) : NULL;
+}
+
+static void
+reminder_state_cb (TdReminderItem *item,
+                   GParamSpec     *pspec,
+                   TdApplication  *self)
+{
+  const char *last = g_object_get_data (G_OBJECT (item), "td-alert-id");
+
+  /* Handled here, on another device or in the list: the notification has
+   * done its job. */
+  if (td_reminder_item_get_state (item) != TD_REMINDER_OPEN && last != NULL)
+    td_alerts_withdraw_reminder (self->alerts, last);
+}
+
+static void
+reminder_received_cb (TdApplication  *self,
+                      TdReminderItem *item)
+{
+  g_autofree char *id = reminder_alert_id (item);
+
+  if (td_reminder_item_get_state (item) != TD_REMINDER_OPEN)
+    return;
+  if (g_object_get_data (G_OBJECT (item), "td-alert-id") == NULL)
+    g_signal_connect_object (item, "notify::state", G_CALLBACK (reminder_state_cb), self, 0);
+  g_object_set_data_full (G_OBJECT (item), "td-alert-id", g_strdup (id), g_free);
+  td_alerts_reminder (self->alerts, id, td_reminder_item_get_title (item), td_reminder_item_get_body (item),
+                      td_reminder_item_get_link (item)[0] != '\0', td_reminder_item_get_urgent (item));
+  update_tray (self);
+  if (!td_tray_get_available (self->tray) && self->main_window != NULL)
+    gtk_window_set_urgency_hint (GTK_WINDOW (self->main_window), TRUE);
+}
+
+static void
+alerts_open_reminder_cb (TdApplication *self,
+                         const char    *id)
+{
+  if (self->main_window != NULL)
+    td_main_window_show_reminders (self->main_window);
+  else
+    present_main (self);
+}
+
+static void
+alerts_reminder_action_cb (TdApplication *self,
+                           const char    *id,
+                           const char    *action)
+{
+  TdReminderItem *item = reminder_for_alert_id (self, id);
+  gint64 rid;
+
+  if (item == NULL)
+    return;
+  rid = td_reminder_item_get_rid (item);
+  if (g_str_equal (action, "open-link"))
+    {
+      const char *link = td_reminder_item_get_link (item);
+      g_autoptr(GError) error = NULL;
+
+      if (!g_str_has_prefix (link, "http://") && !g_str_has_prefix (link, "https://"))
+        return;
+      if (!td_reminder_item_get_read (item))
+        td_client_update_reminder (self->client, rid, TD_REMINDER_ACTION_READ, 0);
+      if (!gtk_show_uri_on_window (self->main_window != NULL ? GTK_WINDOW (self->main_window) : NULL, link,
+                                   GDK_CURRENT_TIME, &error))
+        g_warning ("Could not open link: %s", error->message);
+    }
+  else if (g_str_equal (action, "done"))
+    {
+      td_client_update_reminder (self->client, rid, TD_REMINDER_ACTION_DONE, 0);
+    }
+  else if (g_str_equal (action, "snooze"))
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+      td_client_update_reminder (self->client, rid, TD_REMINDER_ACTION_SNOOZE,
+                                 td_reminder_snooze_until (NOTIFICATION_SNOOZE, now));
+    }
+  /* Urgent ones are resident: close it now that it was handled. */
+  if (!g_str_equal (action, "open-link"))
+    td_alerts_withdraw_reminder (self->alerts, id);
+}
+
 /* ---- client ------------------------------------------------------------ */
 
 static void
@@ -253,12 +383,23 @@ message_received_cb (TdApplication *self,
                      TdContact     *from,
                      TdChatMessage *message)
 {
-  const char *peer = td_contact_get_login (from);
+  const char *peer = td_chat_message_get_peer (message);
   TdChatWindow *chat = td_application_lookup_chat (self, peer);
+  const char *sender = from != NULL ? td_contact_get_name (from) : td_chat_message_get_from (message);
+  g_autofree char *title = NULL;
 
   if (chat != NULL && gtk_window_is_active (GTK_WINDOW (chat)) && gtk_widget_get_visible (GTK_WIDGET (chat)))
     return;
-  td_alerts_message (self->alerts, peer, td_contact_get_name (from), td_chat_message_get_text (message));
+  if (td_chat_message_is_group (message))
+    {
+      TdContact *group = td_client_lookup_contact (self->client, peer);
+
+      if (group != NULL)
+        /* TRANSLATORS: title of a group message notification: "Bob Jones in
+         * Release crew". */
+        title = g_strdup_printf (_("%s in %s"), sender, td_contact_get_name (group));
+    }
+  td_alerts_message (self->alerts, peer, title != NULL ? title : sender, td_chat_message_get_text (message));
   update_tray (self);
   /* Without a tray the taskbar is the only place left to show it. */
   if (!td_tray_get_available (self->tray))
@@ -759,6 +900,61 @@ quit_action_cb (GSimpleAction *action,
   g_application_quit (G_APPLICATION (self));
 }
 
+static GtkWindow *
+dialog_parent (TdApplication *self)
+{
+  GtkWindow *active = parent_window (self);
+
+  return active != NULL ? active : GTK_WINDOW (self->main_window);
+}
+
+static void
+new_group_action_cb (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  TdApplication *self = user_data;
+  TdGroupDialog *dialog;
+
+  if (self->main_window == NULL)
+    return;
+  dialog = td_group_dialog_new_create (dialog_parent (self), self->client);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+announce_action_cb (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  TdApplication *self = user_data;
+  TdAnnounceDialog *dialog;
+
+  if (self->main_window == NULL || !td_client_get_is_admin (self->client))
+    return;
+  dialog = td_announce_dialog_new (dialog_parent (self), self->client);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+show_reminders_action_cb (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  TdApplication *self = user_data;
+
+  if (self->main_window != NULL)
+    td_main_window_show_reminders (self->main_window);
+}
+
+static void
+is_admin_cb (TdApplication *self)
+{
+  GAction *announce = g_action_map_lookup_action (G_ACTION_MAP (self), "announce");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (announce), td_client_get_is_admin (self->client));
+}
+
 static void
 open_chat_action_cb (GSimpleAction *action,
                      GVariant      *parameter,
@@ -845,6 +1041,9 @@ td_application_startup (GApplication *application)
     { "logout", logout_action_cb, NULL, NULL, NULL, { 0 } },
     { "quit", quit_action_cb, NULL, NULL, NULL, { 0 } },
     { "open-chat", open_chat_action_cb, "s", NULL, NULL, { 0 } },
+    { "new-group", new_group_action_cb, NULL, NULL, NULL, { 0 } },
+    { "announce", announce_action_cb, NULL, NULL, NULL, { 0 } },
+    { "show-reminders", show_reminders_action_cb, NULL, NULL, NULL, { 0 } },
     { "show", show_action_cb, NULL, NULL, NULL, { 0 } },
     { "status", NULL, NULL, "'online'", status_action_cb, { 0 } },
   };
@@ -882,6 +1081,10 @@ td_application_startup (GApplication *application)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->alerts, "open", G_CALLBACK (alerts_open_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->alerts, "reply", G_CALLBACK (alerts_reply_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->alerts, "open-reminder", G_CALLBACK (alerts_open_reminder_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->alerts, "reminder-action", G_CALLBACK (alerts_reminder_action_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->idle, "notify::idle", G_CALLBACK (idle_cb), self, G_CONNECT_SWAPPED);
   if (self->settings != NULL)
     g_signal_connect_object (self->settings, "changed", G_CALLBACK (apply_settings), self, G_CONNECT_SWAPPED);
@@ -895,12 +1098,23 @@ td_application_startup (GApplication *application)
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (self->client, "notify::total-unread", G_CALLBACK (update_tray), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->client, "notify::unread-reminders", G_CALLBACK (update_tray), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->client, "reminder-received", G_CALLBACK (reminder_received_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->client, "notify::is-admin", G_CALLBACK (is_admin_cb), self,
+                               G_CONNECT_SWAPPED);
       g_signal_connect_object (self->client, "connection-error", G_CALLBACK (connection_error_cb), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (self->client, "logged-out", G_CALLBACK (logged_out_cb), self,
                                G_CONNECT_SWAPPED);
     }
   td_tray_set_online (self->tray, FALSE);
+  if (self->client != NULL)
+    is_admin_cb (self);
+  else
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "announce")),
+                                 FALSE);
 }
 
 static void

@@ -1,6 +1,15 @@
 /* td-chat-window.c - chat window.  Keeps the view at the bottom while the
  * user is there, keeps the position when older history is prepended, and
- * marks the conversation read whenever the window is the active one. */
+ * marks the conversation read whenever the window is the active one (the
+ * client then sends the read receipt).
+ *
+ * For a group the title is the group's name and the subtitle its size;
+ * others' messages carry their sender's name; a menu offers Members…,
+ * Rename… and Leave Group (the last two for ad-hoc groups).  When the
+ * user is no longer in the group (left, removed, deleted) the window
+ * stays readable but takes no more input.  "… is typing" comes from the
+ * conversation's "typing" property; the user's own typing is reported
+ * through td_client_notify_typing(), which rate-limits it. */
 #define G_LOG_DOMAIN "td-chat-window"
 
 #include "config.h"
@@ -9,6 +18,7 @@
 
 #include "td-chat-window.h"
 #include "td-contact-row.h"
+#include "td-group-dialog.h"
 #include "td-message-row.h"
 
 #define PAGE_SIZE 50
@@ -29,6 +39,16 @@ struct _TdChatWindow
   GtkListBox           *history;
   GtkTextView          *input;
   GtkButton            *send_button;
+  GtkMenuButton        *group_menu_button;
+  GtkPopover           *rename_popover;
+  GtkEntry             *rename_entry;
+  GtkButton            *rename_button;
+  GtkRevealer          *typing_revealer;
+  GtkLabel             *typing_label;
+
+  gboolean              is_group;
+  gboolean              gone;            /* no longer a member of the group */
+  gboolean              clearing;        /* the input is emptied after sending */
 
   gboolean              stick_to_bottom;
   gboolean              restoring;       /* older messages are being prepended */
@@ -61,18 +81,42 @@ create_message_row (gpointer item,
   const char *sender;
 
   if (td_chat_message_get_outgoing (message))
-    sender = td_client_get_login (self->client);
+    {
+      sender = td_client_get_name (self->client);
+      if (sender == NULL)
+        sender = td_client_get_login (self->client);
+    }
+  else if (self->is_group)
+    {
+      /* Someone who left the company is still named by their login. */
+      TdContact *from = td_client_lookup_contact (self->client, td_chat_message_get_from (message));
+
+      sender = from != NULL ? td_contact_get_name (from) : td_chat_message_get_from (message);
+    }
   else
-    sender = td_contact_get_name (self->contact);
+    {
+      sender = td_contact_get_name (self->contact);
+    }
   return td_message_row_new (message, sender);
 }
 
 static void
 update_title (TdChatWindow *self)
 {
+  g_autofree char *subtitle = NULL;
+
+  if (self->is_group)
+    {
+      guint n = td_contact_get_member_count (self->contact);
+
+      subtitle = g_strdup_printf (ngettext ("%u member", "%u members", n), n);
+    }
+  else
+    {
+      subtitle = g_strdup (td_contact_row_presence_text (td_contact_get_presence (self->contact)));
+    }
   gtk_header_bar_set_title (self->header_bar, td_contact_get_name (self->contact));
-  gtk_header_bar_set_subtitle (self->header_bar,
-                               td_contact_row_presence_text (td_contact_get_presence (self->contact)));
+  gtk_header_bar_set_subtitle (self->header_bar, subtitle);
   gtk_window_set_title (GTK_WINDOW (self), td_contact_get_name (self->contact));
 }
 
@@ -82,6 +126,12 @@ update_state (TdChatWindow *self)
   TdConnectionState state = td_client_get_state (self->client);
   const char *text = NULL;
 
+  if (self->gone)
+    {
+      gtk_label_set_text (self->state_label, _("You are no longer a member of this group."));
+      gtk_revealer_set_reveal_child (self->state_revealer, TRUE);
+      return;
+    }
   switch (state)
     {
     case TD_CONNECTION_STATE_ONLINE:
@@ -106,7 +156,7 @@ update_state (TdChatWindow *self)
 static void
 mark_read_if_active (TdChatWindow *self)
 {
-  if (gtk_window_is_active (GTK_WINDOW (self)) && gtk_widget_get_visible (GTK_WIDGET (self)))
+  if (gtk_window_is_active (GTK_WINDOW (self)) && gtk_widget_get_visible (GTK_WIDGET (self)) && !self->gone)
     td_client_mark_read (self->client, td_contact_get_login (self->contact));
 }
 
@@ -197,11 +247,13 @@ td_chat_window_send (TdChatWindow *self)
   text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   /* Leading and trailing blank lines are accidents of typing. */
   g_strstrip (text);
-  if (text[0] == '\0')
+  if (text[0] == '\0' || self->gone)
     return FALSE;
 
   message = td_client_send (self->client, td_contact_get_login (self->contact), text);
+  self->clearing = TRUE;
   gtk_text_buffer_set_text (buffer, "", -1);
+  self->clearing = FALSE;
   self->stick_to_bottom = TRUE;
   scroll_to_bottom (self);
   return message != NULL;
@@ -244,8 +296,187 @@ static void
 input_changed_cb (TdChatWindow *self)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->input);
+  gboolean has_text = gtk_text_buffer_get_char_count (buffer) > 0;
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), gtk_text_buffer_get_char_count (buffer) > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button), has_text && !self->gone);
+  /* Only the user's own edits: not the clearing after a send. */
+  if (has_text && !self->clearing && !self->gone)
+    td_client_notify_typing (self->client, td_contact_get_login (self->contact));
+}
+
+/* ---- typing -------------------------------------------------------------- */
+
+static void
+typing_cb (TdChatWindow *self)
+{
+  const char *names = td_conversation_get_typing (self->conversation);
+  g_autofree char *text = NULL;
+
+  if (names != NULL && names[0] != '\0')
+    {
+      guint n = td_conversation_get_typing_count (self->conversation);
+
+      /* TRANSLATORS: %s is a name, or several names separated by commas. */
+      text = g_strdup_printf (ngettext ("%s is typing…", "%s are typing…", n), names);
+      gtk_label_set_text (self->typing_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->typing_revealer, text != NULL);
+}
+
+/* ---- group menu ---------------------------------------------------------- */
+
+static gboolean
+is_adhoc (TdChatWindow *self)
+{
+  return self->is_group && td_contact_get_group_kind (self->contact) == TD_GROUP_ADHOC;
+}
+
+static void
+update_group_actions (TdChatWindow *self)
+{
+  GAction *rename = g_action_map_lookup_action (G_ACTION_MAP (self), "rename");
+  GAction *leave = g_action_map_lookup_action (G_ACTION_MAP (self), "leave");
+  GAction *members = g_action_map_lookup_action (G_ACTION_MAP (self), "members");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (rename), is_adhoc (self) && !self->gone);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (leave), is_adhoc (self) && !self->gone);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (members), self->is_group && !self->gone);
+}
+
+static void
+show_error (TdChatWindow *self,
+            const GError *error)
+{
+  g_autofree char *message = td_group_dialog_describe_error (error);
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s", message);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+members_action_cb (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  TdChatWindow *self = user_data;
+  TdGroupDialog *dialog = td_group_dialog_new_members (GTK_WINDOW (self), self->client, self->contact);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+rename_changed_cb (TdChatWindow *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_entry_get_text (self->rename_entry)));
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->rename_button),
+                            name[0] != '\0' && g_strcmp0 (name, td_contact_get_name (self->contact)) != 0);
+}
+
+static void
+rename_action_cb (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  TdChatWindow *self = user_data;
+
+  gtk_entry_set_text (self->rename_entry, td_contact_get_name (self->contact));
+  rename_changed_cb (self);
+  gtk_popover_popup (self->rename_popover);
+  gtk_widget_grab_focus (GTK_WIDGET (self->rename_entry));
+}
+
+static void
+rename_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (td_client_update_group_finish (TD_CLIENT (source), result, &error))
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  show_error (TD_CHAT_WINDOW (user_data), error);
+}
+
+static void
+rename_confirm_cb (TdChatWindow *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_entry_get_text (self->rename_entry)));
+
+  if (!gtk_widget_get_sensitive (GTK_WIDGET (self->rename_button)))
+    return;
+  gtk_popover_popdown (self->rename_popover);
+  /* The title follows the contact once the server has renamed it. */
+  td_client_update_group_async (self->client, td_contact_get_login (self->contact), name, NULL, NULL,
+                                self->cancellable, rename_done_cb, self);
+}
+
+static void
+leave_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (td_client_leave_group_finish (TD_CLIENT (source), result, &error))
+    {
+      gtk_widget_destroy (GTK_WIDGET (user_data));
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  show_error (TD_CHAT_WINDOW (user_data), error);
+}
+
+static void
+leave_response_cb (GtkDialog    *dialog,
+                   int           response,
+                   TdChatWindow *self)
+{
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    td_client_leave_group_async (self->client, td_contact_get_login (self->contact), self->cancellable,
+                                 leave_done_cb, self);
+}
+
+static void
+leave_action_cb (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  TdChatWindow *self = user_data;
+  GtkWidget *dialog;
+  GtkWidget *leave;
+
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                   _("Leave “%s”?"), td_contact_get_name (self->contact));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                            _("You will no longer get its messages. A member can add you again."));
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  leave = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Leave Group"), GTK_RESPONSE_ACCEPT);
+  gtk_style_context_add_class (gtk_widget_get_style_context (leave), "destructive-action");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (leave_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The client drops a group's contact once the user is out of it. */
+static void
+contacts_changed_cb (TdChatWindow *self)
+{
+  gboolean gone = td_client_lookup_contact (self->client, td_contact_get_login (self->contact)) == NULL;
+
+  if (gone == self->gone)
+    return;
+  self->gone = gone;
+  gtk_text_view_set_editable (self->input, !gone);
+  input_changed_cb (self);
+  update_group_actions (self);
+  update_state (self);
 }
 
 static void
@@ -317,22 +548,38 @@ td_chat_window_class_init (TdChatWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdChatWindow, history);
   gtk_widget_class_bind_template_child (widget_class, TdChatWindow, input);
   gtk_widget_class_bind_template_child (widget_class, TdChatWindow, send_button);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, group_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, rename_popover);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, rename_entry);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, rename_button);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, typing_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TdChatWindow, typing_label);
   gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, input_key_press_cb);
   gtk_widget_class_bind_template_callback (widget_class, input_preedit_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, edge_reached_cb);
   gtk_widget_class_bind_template_callback (widget_class, key_press_cb);
+  gtk_widget_class_bind_template_callback (widget_class, rename_confirm_cb);
+  gtk_widget_class_bind_template_callback (widget_class, rename_changed_cb);
 }
 
 static void
 td_chat_window_init (TdChatWindow *self)
 {
+  static const GActionEntry actions[] = {
+    { "members", members_action_cb, NULL, NULL, NULL, { 0 } },
+    { "rename", rename_action_cb, NULL, NULL, NULL, { 0 } },
+    { "leave", leave_action_cb, NULL, NULL, NULL, { 0 } },
+  };
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
   self->cancellable = g_cancellable_new ();
   self->stick_to_bottom = TRUE;
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->input)), _("Message"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->history)), _("Conversation"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->send_button)), _("Send"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->group_menu_button)), _("Group menu"));
 }
 
 TdChatWindow *
@@ -350,6 +597,10 @@ td_chat_window_new (GtkApplication *application,
   self->client = g_object_ref (client);
   self->contact = g_object_ref (contact);
   self->conversation = g_object_ref (td_client_get_conversation (client, td_contact_get_login (contact)));
+  self->is_group = td_contact_get_is_group (contact);
+  gtk_widget_set_visible (GTK_WIDGET (self->group_menu_button), self->is_group);
+  if (self->is_group)
+    gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self)), "group-chat");
 
   gtk_list_box_bind_model (self->history, G_LIST_MODEL (self->conversation),
                            create_message_row, self, NULL);
@@ -357,6 +608,15 @@ td_chat_window_new (GtkApplication *application,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
   g_signal_connect_object (contact, "notify::name", G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (contact, "notify::presence", G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (contact, "notify::member-count", G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (contact, "notify::group-kind", G_CALLBACK (update_group_actions), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::typing", G_CALLBACK (typing_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversation, "notify::typing-count", G_CALLBACK (typing_cb), self,
+                           G_CONNECT_SWAPPED);
+  if (self->is_group)
+    g_signal_connect_object (td_client_get_contacts (client), "items-changed", G_CALLBACK (contacts_changed_cb),
+                             self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::state", G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
   g_signal_connect_object (vadjustment (self), "changed", G_CALLBACK (adjustment_changed_cb), self,
@@ -367,6 +627,10 @@ td_chat_window_new (GtkApplication *application,
   g_signal_connect_object (buffer, "changed", G_CALLBACK (input_changed_cb), self, G_CONNECT_SWAPPED);
   input_changed_cb (self);
   update_title (self);
+  update_group_actions (self);
+  typing_cb (self);
+  if (self->is_group)
+    contacts_changed_cb (self);
   update_state (self);
 
   /* Something to look at right away when the cache has little. */
@@ -405,4 +669,20 @@ td_chat_window_get_history (TdChatWindow *self)
   g_return_val_if_fail (TD_IS_CHAT_WINDOW (self), NULL);
 
   return self->history;
+}
+
+const char *
+td_chat_window_get_typing_text (TdChatWindow *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_WINDOW (self), NULL);
+
+  return gtk_revealer_get_reveal_child (self->typing_revealer) ? gtk_label_get_text (self->typing_label) : "";
+}
+
+const char *
+td_chat_window_get_subtitle (TdChatWindow *self)
+{
+  g_return_val_if_fail (TD_IS_CHAT_WINDOW (self), NULL);
+
+  return gtk_header_bar_get_subtitle (self->header_bar);
 }

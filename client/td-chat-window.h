@@ -1,5 +1,7 @@
-/* td-chat-window.h - the conversation with one colleague: history, input,
- * Send.  One window per peer; the application keeps track of them. */
+/* td-chat-window.h - the conversation with one colleague or one group:
+ * history, "… is typing", input, Send; for groups a menu with Members…,
+ * Rename… and Leave Group.  One window per peer; the application keeps
+ * track of them. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -21,5 +23,9 @@ gboolean      td_chat_window_send         (TdChatWindow *self);
 /* For tests. */
 GtkTextView  *td_chat_window_get_input    (TdChatWindow *self);
 GtkListBox   *td_chat_window_get_history  (TdChatWindow *self);
+/* "Bob is typing…" as shown, "" when nobody types. */
+const char   *td_chat_window_get_typing_text (TdChatWindow *self);
+/* The header bar's subtitle: presence, or "3 members" for a group. */
+const char   *td_chat_window_get_subtitle (TdChatWindow *self);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* td-contact-row.h - one colleague in the contact or recent list: presence
  * dot, name (bold when online, dimmed when offline), title and department,
- * unread badge. */
+ * unread badge.  Also a group conversation: group icon, name, member
+ * count, unread badge. */
 #pragma once
 
 #include <gtk/gtk.h>

@@ -1,5 +1,6 @@
 /* td-department-row.c - department header row; follows the department's
- * counters and expanded state through notify. */
+ * counters and expanded state through notify.  The Groups section's header
+ * is the same kind of row with a group icon and the number of groups. */
 #define G_LOG_DOMAIN "td-department-row"
 
 #include "config.h"
@@ -15,6 +16,7 @@ struct _TdDepartmentRow
   TdDepartment  *department;
 
   GtkImage      *arrow;
+  GtkImage      *icon;
   GtkLabel      *name_label;
   GtkLabel      *count_label;
 };
@@ -26,6 +28,8 @@ display_name (TdDepartmentRow *self)
 {
   const char *name = td_department_get_name (self->department);
 
+  if (td_department_get_is_groups (self->department))
+    return _("Groups");
   return name[0] != '\0' ? name : _("No department");
 }
 
@@ -36,19 +40,31 @@ update (TdDepartmentRow *self)
   g_autofree char *accessible = NULL;
   gboolean expanded = td_department_get_expanded (self->department);
 
+  gboolean groups = td_department_get_is_groups (self->department);
+  guint total = td_department_get_total (self->department);
+
   gtk_label_set_text (self->name_label, display_name (self));
-  count = g_strdup_printf ("%u/%u", td_department_get_online (self->department),
-                           td_department_get_total (self->department));
+  /* Presence means nothing for groups: just how many there are. */
+  if (groups)
+    count = g_strdup_printf ("%u", total);
+  else
+    count = g_strdup_printf ("%u/%u", td_department_get_online (self->department), total);
   gtk_label_set_text (self->count_label, count);
   gtk_image_set_from_icon_name (self->arrow, expanded ? "pan-down-symbolic" : "pan-end-symbolic",
                                 GTK_ICON_SIZE_MENU);
+  gtk_widget_set_visible (GTK_WIDGET (self->icon), groups);
 
-  /* TRANSLATORS: accessible name of a department header: name, people
-   * online, people in total, expanded or collapsed. */
-  accessible = g_strdup_printf (_("%s, %u of %u online, %s"), display_name (self),
-                                td_department_get_online (self->department),
-                                td_department_get_total (self->department),
-                                expanded ? _("expanded") : _("collapsed"));
+  if (groups)
+    /* TRANSLATORS: accessible name of the Groups header: "Groups", the
+     * number of groups, expanded or collapsed. */
+    accessible = g_strdup_printf (ngettext ("%s, %u group, %s", "%s, %u groups, %s", total),
+                                  display_name (self), total, expanded ? _("expanded") : _("collapsed"));
+  else
+    /* TRANSLATORS: accessible name of a department header: name, people
+     * online, people in total, expanded or collapsed. */
+    accessible = g_strdup_printf (_("%s, %u of %u online, %s"), display_name (self),
+                                  td_department_get_online (self->department), total,
+                                  expanded ? _("expanded") : _("collapsed"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self)), accessible);
 }
 
@@ -77,6 +93,7 @@ td_department_row_class_init (TdDepartmentRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/tidings/Tidings/ui/td-department-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TdDepartmentRow, arrow);
+  gtk_widget_class_bind_template_child (widget_class, TdDepartmentRow, icon);
   gtk_widget_class_bind_template_child (widget_class, TdDepartmentRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, TdDepartmentRow, count_label);
 }

@@ -1,5 +1,6 @@
 /* td-department-row.h - a department header in the contact list: expander
- * arrow, name and "online/total". */
+ * arrow, name and "online/total"; or the Groups section's header: arrow,
+ * group icon, "Groups" and the number of groups. */
 #pragma once
 
 #include <gtk/gtk.h>

@@ -1,15 +1,25 @@
 /* td-main-window.c - main window.  The lists are TdContactList models
  * bound to list boxes; rows update themselves from their objects, so this
- * file only wires search, activation and the connection state. */
+ * file only wires search, activation and the connection state.
+ *
+ * The Reminders page is not bound to the model (gtk_list_box_bind_model
+ * rules out sorting and headers): one TdReminderRow per item is kept in
+ * step with items-changed, and the list box sorts them (open, snoozed,
+ * done) and puts a header above the snoozed and the done ones.  Whatever
+ * the page shows while the window is active counts as read. */
 #define G_LOG_DOMAIN "td-main-window"
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "td-contact-row.h"
 #include "td-department-row.h"
 #include "td-main-window.h"
+#include "td-reminder-row.h"
+
+#define TIME_REFRESH_S 60
 
 struct _TdMainWindow
 {
@@ -18,7 +28,12 @@ struct _TdMainWindow
   TdClient             *client;
   TdContactList        *contacts;
   TdContactList        *recent;
+  GListModel           *reminders;
+  GPtrArray            *reminder_rows;   /* TdReminderRow*, in model order */
   char                 *error;
+  char                 *filter;          /* case-folded search, NULL for none */
+  guint                 time_id;
+  guint                 mark_read_id;
 
   GtkHeaderBar         *header_bar;
   GtkMenuButton        *status_button;
@@ -29,6 +44,9 @@ struct _TdMainWindow
   GtkStack             *stack;
   GtkListBox           *contacts_view;
   GtkListBox           *recent_view;
+  GtkWidget            *reminders_page;
+  GtkListBox           *reminders_view;
+  GtkButton            *new_group_button;
   GtkRevealer          *state_revealer;
   GtkLabel             *state_label;
   GtkSpinner           *state_spinner;
@@ -68,8 +86,7 @@ toggle_department (TdMainWindow    *self,
   int index = gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (row));
   GtkListBoxRow *again;
 
-  td_contact_list_set_expanded (self->contacts, td_department_get_name (department),
-                                !td_department_get_expanded (department));
+  td_contact_list_set_section_expanded (self->contacts, department, !td_department_get_expanded (department));
   /* The model may have rebuilt the rows; the header keeps its position,
    * so keyboard focus stays where the user is. */
   again = gtk_list_box_get_row_at_index (self->contacts_view, index);
@@ -127,6 +144,9 @@ search_changed_cb (TdMainWindow *self)
 
   td_contact_list_set_filter (self->contacts, folded[0] != '\0' ? folded : NULL);
   td_contact_list_set_filter (self->recent, folded[0] != '\0' ? folded : NULL);
+  g_free (self->filter);
+  self->filter = folded[0] != '\0' ? g_steal_pointer (&folded) : NULL;
+  gtk_list_box_invalidate_filter (self->reminders_view);
 }
 
 static void
@@ -137,11 +157,22 @@ stop_search_cb (TdMainWindow *self)
 
 /* Enter in the search box opens the first person found, Down moves into
  * the list: searching and opening a chat never need the mouse. */
+static GtkListBox *
+visible_list (TdMainWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+
+  if (g_strcmp0 (page, "recent") == 0)
+    return self->recent_view;
+  if (g_strcmp0 (page, "reminders") == 0)
+    return self->reminders_view;
+  return self->contacts_view;
+}
+
 static void
 search_activate_cb (TdMainWindow *self)
 {
-  GtkListBox *list = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "recent") == 0
-                       ? self->recent_view : self->contacts_view;
+  GtkListBox *list = visible_list (self);
 
   for (int i = 0;; i++)
     {
@@ -167,8 +198,7 @@ search_key_press_cb (GtkWidget    *widget,
 
   if (event->keyval != GDK_KEY_Down)
     return GDK_EVENT_PROPAGATE;
-  list = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "recent") == 0
-           ? self->recent_view : self->contacts_view;
+  list = visible_list (self);
   row = gtk_list_box_get_row_at_index (list, 0);
   if (row == NULL)
     return GDK_EVENT_PROPAGATE;
@@ -253,6 +283,158 @@ td_main_window_show_error (TdMainWindow *self,
   update_state (self);
 }
 
+/* ---- reminders ----------------------------------------------------------- */
+
+static gboolean
+reminders_visible (TdMainWindow *self)
+{
+  return gtk_stack_get_visible_child (self->stack) == self->reminders_page
+         && gtk_widget_get_mapped (GTK_WIDGET (self)) && gtk_window_is_active (GTK_WINDOW (self));
+}
+
+static gboolean
+mark_read_cb (gpointer user_data)
+{
+  TdMainWindow *self = user_data;
+
+  self->mark_read_id = 0;
+  if (!reminders_visible (self))
+    return G_SOURCE_REMOVE;
+  for (guint i = 0; i < self->reminder_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->reminder_rows, i);
+      TdReminderItem *item = td_reminder_row_get_item (TD_REMINDER_ROW (row));
+
+      /* Only what the user can see: a search may hide some. */
+      if (!td_reminder_item_get_read (item) && gtk_widget_get_child_visible (row))
+        td_client_update_reminder (self->client, td_reminder_item_get_rid (item), TD_REMINDER_ACTION_READ, 0);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Coalesced: a session start delivers many reminders at once. */
+static void
+schedule_mark_read (TdMainWindow *self)
+{
+  if (self->mark_read_id == 0 && reminders_visible (self))
+    self->mark_read_id = g_idle_add (mark_read_cb, self);
+}
+
+static void
+update_reminders_title (TdMainWindow *self)
+{
+  guint unread = td_client_get_unread_reminders (self->client);
+  g_autofree char *title = NULL;
+
+  if (unread > 0)
+    /* TRANSLATORS: the Reminders tab with the number of new reminders. */
+    title = g_strdup_printf (_("Reminders (%u)"), unread);
+  else
+    title = g_strdup (_("Reminders"));
+  gtk_container_child_set (GTK_CONTAINER (self->stack), self->reminders_page,
+                           "title", title, "needs-attention", unread > 0, NULL);
+}
+
+static void
+visible_page_cb (TdMainWindow *self)
+{
+  schedule_mark_read (self);
+}
+
+static void
+is_active_cb (TdMainWindow *self)
+{
+  schedule_mark_read (self);
+}
+
+static void
+reminders_changed_cb (GListModel   *model,
+                      guint         position,
+                      guint         removed,
+                      guint         added,
+                      TdMainWindow *self)
+{
+  for (guint i = 0; i < removed; i++)
+    gtk_widget_destroy (g_ptr_array_index (self->reminder_rows, position + i));
+  g_ptr_array_remove_range (self->reminder_rows, position, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(TdReminderItem) item = g_list_model_get_item (model, position + i);
+      GtkWidget *row = td_reminder_row_new (self->client, item);
+
+      g_ptr_array_insert (self->reminder_rows, position + i, row);
+      gtk_container_add (GTK_CONTAINER (self->reminders_view), row);
+    }
+  schedule_mark_read (self);
+}
+
+static gboolean
+reminder_matches (GtkListBoxRow *row,
+                  gpointer       user_data)
+{
+  TdMainWindow *self = user_data;
+  TdReminderItem *item = td_reminder_row_get_item (TD_REMINDER_ROW (row));
+  const char *fields[3];
+
+  if (self->filter == NULL)
+    return TRUE;
+  fields[0] = td_reminder_item_get_title (item);
+  fields[1] = td_reminder_item_get_body (item);
+  fields[2] = td_reminder_item_get_source (item);
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *folded = g_utf8_casefold (fields[i], -1);
+
+      if (strstr (folded, self->filter) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+reminder_header (GtkListBoxRow *row,
+                 GtkListBoxRow *before,
+                 gpointer       user_data)
+{
+  TdReminderState state = td_reminder_item_get_state (td_reminder_row_get_item (TD_REMINDER_ROW (row)));
+  TdReminderState previous = before != NULL
+                               ? td_reminder_item_get_state (td_reminder_row_get_item (TD_REMINDER_ROW (before)))
+                               : TD_REMINDER_OPEN;
+  const char *text = NULL;
+  GtkWidget *header;
+
+  if (state != previous || before == NULL)
+    {
+      if (state == TD_REMINDER_SNOOZED)
+        text = _("Snoozed");
+      else if (state == TD_REMINDER_DONE)
+        text = _("Done");
+    }
+  if (text == NULL)
+    {
+      if (before != NULL)
+        gtk_list_box_row_set_header (row, gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+      else
+        gtk_list_box_row_set_header (row, NULL);
+      return;
+    }
+  header = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (header), 0);
+  gtk_style_context_add_class (gtk_widget_get_style_context (header), "reminder-section");
+  gtk_widget_show (header);
+  gtk_list_box_row_set_header (row, header);
+}
+
+static gboolean
+refresh_times_cb (gpointer user_data)
+{
+  TdMainWindow *self = user_data;
+
+  for (guint i = 0; i < self->reminder_rows->len; i++)
+    td_reminder_row_update_time (g_ptr_array_index (self->reminder_rows, i));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 search_action_cb (GSimpleAction *action,
                   GVariant      *parameter,
@@ -268,6 +450,11 @@ td_main_window_dispose (GObject *object)
 
   g_clear_object (&self->contacts);
   g_clear_object (&self->recent);
+  g_clear_handle_id (&self->time_id, g_source_remove);
+  g_clear_handle_id (&self->mark_read_id, g_source_remove);
+  if (self->reminders != NULL)
+    g_signal_handlers_disconnect_by_data (self->reminders, self);
+  g_clear_object (&self->reminders);
   g_clear_object (&self->client);
   G_OBJECT_CLASS (td_main_window_parent_class)->dispose (object);
 }
@@ -278,6 +465,8 @@ td_main_window_finalize (GObject *object)
   TdMainWindow *self = TD_MAIN_WINDOW (object);
 
   g_free (self->error);
+  g_free (self->filter);
+  g_ptr_array_unref (self->reminder_rows);
   G_OBJECT_CLASS (td_main_window_parent_class)->finalize (object);
 }
 
@@ -300,6 +489,9 @@ td_main_window_class_init (TdMainWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TdMainWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TdMainWindow, contacts_view);
   gtk_widget_class_bind_template_child (widget_class, TdMainWindow, recent_view);
+  gtk_widget_class_bind_template_child (widget_class, TdMainWindow, reminders_page);
+  gtk_widget_class_bind_template_child (widget_class, TdMainWindow, reminders_view);
+  gtk_widget_class_bind_template_child (widget_class, TdMainWindow, new_group_button);
   gtk_widget_class_bind_template_child (widget_class, TdMainWindow, state_revealer);
   gtk_widget_class_bind_template_child (widget_class, TdMainWindow, state_label);
   gtk_widget_class_bind_template_child (widget_class, TdMainWindow, state_spinner);
@@ -308,6 +500,7 @@ td_main_window_class_init (TdMainWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, stop_search_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_key_press_cb);
+  gtk_widget_class_bind_template_callback (widget_class, visible_page_cb);
 }
 
 static void
@@ -319,6 +512,8 @@ td_main_window_init (TdMainWindow *self)
   GtkGesture *gesture;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Rows are destroyed by the list box; the array only keeps the order. */
+  self->reminder_rows = g_ptr_array_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
 
   gesture = gtk_gesture_multi_press_new (GTK_WIDGET (self->contacts_view));
@@ -331,6 +526,11 @@ td_main_window_init (TdMainWindow *self)
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->contacts_view)), _("Contacts"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->recent_view)), _("Recent conversations"));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->menu_button)), _("Main menu"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->reminders_view)), _("Reminders"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->new_group_button)), _("New Group…"));
+  gtk_list_box_set_sort_func (self->reminders_view, td_reminder_row_compare, NULL, NULL);
+  gtk_list_box_set_filter_func (self->reminders_view, reminder_matches, self, NULL);
+  gtk_list_box_set_header_func (self->reminders_view, reminder_header, NULL, NULL);
 }
 
 TdMainWindow *
@@ -355,6 +555,15 @@ td_main_window_new (GtkApplication *application,
   g_signal_connect_object (client, "notify::status", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::login", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::name", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "notify::unread-reminders", G_CALLBACK (update_reminders_title), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
+
+  self->reminders = g_object_ref (td_client_get_reminders (client));
+  g_signal_connect (self->reminders, "items-changed", G_CALLBACK (reminders_changed_cb), self);
+  reminders_changed_cb (self->reminders, 0, 0, g_list_model_get_n_items (self->reminders), self);
+  self->time_id = g_timeout_add_seconds (TIME_REFRESH_S, refresh_times_cb, self);
+  update_reminders_title (self);
   update_state (self);
   return self;
 }
@@ -400,4 +609,30 @@ td_main_window_get_status_text (TdMainWindow *self)
 {
   g_return_val_if_fail (TD_IS_MAIN_WINDOW (self), NULL);
   return gtk_revealer_get_reveal_child (self->state_revealer) ? gtk_label_get_text (self->state_label) : "";
+}
+
+void
+td_main_window_show_reminders (TdMainWindow *self)
+{
+  g_return_if_fail (TD_IS_MAIN_WINDOW (self));
+
+  gtk_stack_set_visible_child (self->stack, self->reminders_page);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+GtkListBox *
+td_main_window_get_reminders_view (TdMainWindow *self)
+{
+  g_return_val_if_fail (TD_IS_MAIN_WINDOW (self), NULL);
+  return self->reminders_view;
+}
+
+char *
+td_main_window_get_reminders_title (TdMainWindow *self)
+{
+  char *title = NULL;
+
+  g_return_val_if_fail (TD_IS_MAIN_WINDOW (self), NULL);
+  gtk_container_child_get (GTK_CONTAINER (self->stack), self->reminders_page, "title", &title, NULL);
+  return title;
 }

@@ -1,5 +1,7 @@
 /* td-main-window.h - the contact list window: own status, search, the
- * "Contacts" (by department) and "Recent" lists, connection state. */
+ * "Contacts" (groups, then people by department), "Recent" and
+ * "Reminders" pages, connection state.  "New Group…" and "Announce…" are
+ * application actions (app.new-group, app.announce). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -19,11 +21,16 @@ void           td_main_window_focus_search      (TdMainWindow *self);
  * error). */
 void           td_main_window_show_error        (TdMainWindow *self,
                                                  const char   *message);
+/* Switches to the Reminders page and presents the window. */
+void           td_main_window_show_reminders    (TdMainWindow *self);
 /* For tests. */
 GtkListBox    *td_main_window_get_contacts_view (TdMainWindow *self);
 TdContactList *td_main_window_get_contacts      (TdMainWindow *self);
 GtkListBox    *td_main_window_get_recent_view   (TdMainWindow *self);
 GtkEntry      *td_main_window_get_search_entry  (TdMainWindow *self);
 const char    *td_main_window_get_status_text   (TdMainWindow *self);
+GtkListBox    *td_main_window_get_reminders_view (TdMainWindow *self);
+/* The Reminders tab's title as shown ("Reminders (2)"); free it. */
+char          *td_main_window_get_reminders_title (TdMainWindow *self);
 
 G_END_DECLS

@@ -1,5 +1,7 @@
 /* td-message-row.c - a chat message row.  The text comes from the network:
- * it reaches the label only as escaped markup built here. */
+ * it reaches the label only as escaped markup built here.  An own message
+ * shows its delivery state, then "Read" (1:1) or "Read by N" (groups) as
+ * receipts arrive. */
 #define G_LOG_DOMAIN "td-message-row"
 
 #include "config.h"
@@ -104,9 +106,16 @@ update_state (TdMessageRow *self)
 {
   g_autofree char *text = NULL;
   GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self->state_label));
+  TdChatMessageState state = td_chat_message_get_state (self->message);
+  guint read_count = td_chat_message_get_read_count (self->message);
 
   gtk_style_context_remove_class (style, "error");
-  switch (td_chat_message_get_state (self->message))
+  gtk_style_context_remove_class (style, "read");
+  /* In a group nobody's mark makes the message READ: the count grows. */
+  if (td_chat_message_is_group (self->message) && read_count > 0
+      && (state == TD_CHAT_MESSAGE_SENT || state == TD_CHAT_MESSAGE_DELIVERED || state == TD_CHAT_MESSAGE_READ))
+    state = TD_CHAT_MESSAGE_READ;
+  switch (state)
     {
     case TD_CHAT_MESSAGE_SENDING:
       text = g_strdup (_("Sending…"));
@@ -116,6 +125,16 @@ update_state (TdMessageRow *self)
       break;
     case TD_CHAT_MESSAGE_DELIVERED:
       text = g_strdup (_("Delivered"));
+      break;
+    case TD_CHAT_MESSAGE_READ:
+      if (td_chat_message_is_group (self->message))
+        /* TRANSLATORS: under an own group message: how many of the other
+         * members have read it. */
+        text = g_strdup_printf (ngettext ("Read by %u", "Read by %u", read_count), read_count);
+      else
+        /* TRANSLATORS: under an own message: the other person has seen it. */
+        text = g_strdup (C_("message state", "Read"));
+      gtk_style_context_add_class (style, "read");
       break;
     case TD_CHAT_MESSAGE_FAILED:
       /* TRANSLATORS: %s is the reason the server gave. */
@@ -235,4 +254,20 @@ td_message_row_get_message (TdMessageRow *self)
   g_return_val_if_fail (TD_IS_MESSAGE_ROW (self), NULL);
 
   return self->message;
+}
+
+const char *
+td_message_row_get_state_text (TdMessageRow *self)
+{
+  g_return_val_if_fail (TD_IS_MESSAGE_ROW (self), NULL);
+
+  return gtk_label_get_text (self->state_label);
+}
+
+const char *
+td_message_row_get_sender (TdMessageRow *self)
+{
+  g_return_val_if_fail (TD_IS_MESSAGE_ROW (self), NULL);
+
+  return gtk_label_get_text (self->sender_label);
 }

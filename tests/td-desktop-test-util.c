@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "td-test"
 
 #include <signal.h>
+#include <glib/gstdio.h>
 
 #include "td-desktop-test-util.h"
 
@@ -177,4 +178,135 @@ void
 td_test_spin (guint ms)
 {
   td_test_wait_until (never, NULL, ms);
+}
+
+gboolean
+td_test_send_key (GtkWidget       *widget,
+                  guint            keyval,
+                  GdkModifierType  state)
+{
+  GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
+  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (widget));
+  g_autofree GdkKeymapKey *keys = NULL;
+  int n_keys = 0;
+  gboolean handled;
+
+  event->key.window = g_object_ref (gtk_widget_get_window (widget));
+  event->key.send_event = TRUE;
+  event->key.time = GDK_CURRENT_TIME;
+  event->key.keyval = keyval;
+  event->key.state = state;
+  if (gdk_keymap_get_entries_for_keyval (gdk_keymap_get_for_display (gtk_widget_get_display (widget)),
+                                         keyval, &keys, &n_keys) && n_keys > 0)
+    event->key.hardware_keycode = keys[0].keycode;
+  gdk_event_set_device (event, gdk_seat_get_keyboard (seat));
+  handled = gtk_widget_event (widget, event);
+  gdk_event_free (event);
+  return handled;
+}
+
+static const char *
+screenshot_dir (void)
+{
+  const char *dir = g_getenv ("TD_SCREENSHOT_DIR");
+
+  return dir != NULL ? dir : "screenshots";
+}
+
+static gboolean
+drawn_cb (GtkWidget *widget,
+          cairo_t   *cr,
+          gboolean  *drawn)
+{
+  *drawn = TRUE;
+  return FALSE;
+}
+
+static gboolean
+flag_cond (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+void
+td_test_save_screenshot (GtkWidget  *window,
+                         const char *name)
+{
+  g_autofree char *path = g_build_filename (screenshot_dir (), name, NULL);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean drawn = FALSE;
+  gulong handler;
+  GdkWindow *gdk_window;
+
+  g_assert_cmpint (g_mkdir_with_parents (screenshot_dir (), 0755), ==, 0);
+  gtk_window_present (GTK_WINDOW (window));
+  handler = g_signal_connect_after (window, "draw", G_CALLBACK (drawn_cb), &drawn);
+  gtk_widget_queue_draw (window);
+  g_assert_true (td_test_wait_until (flag_cond, &drawn, 10000));
+  g_signal_handler_disconnect (window, handler);
+  /* Let frame clock updates (revealers, spinners) settle. */
+  td_test_spin (500);
+
+  gdk_window = gtk_widget_get_window (window);
+  pixbuf = gdk_pixbuf_get_from_window (gdk_window, 0, 0, gdk_window_get_width (gdk_window),
+                                       gdk_window_get_height (gdk_window));
+  g_assert_nonnull (pixbuf);
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", &error, NULL));
+  g_assert_no_error (error);
+  g_test_message ("Screenshot: %s", path);
+}
+
+typedef struct
+{
+  char     *out;
+  GError   *error;
+  gboolean  done;
+} ChildResult;
+
+static void
+child_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  ChildResult *r = data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &r->out, NULL, &r->error);
+  r->done = TRUE;
+}
+
+void
+td_test_run_screenshot_child (const char *child_env,
+                              const char *language,
+                              const char *expected_png)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *png = g_build_filename (screenshot_dir (), expected_png, NULL);
+  ChildResult r = { NULL, NULL, FALSE };
+
+  g_unlink (png);
+  /* The child's TAP output must not mix with ours. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, child_env, "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LANGUAGE", language, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "LC_ALL");
+  g_subprocess_launcher_unsetenv (launcher, "LC_MESSAGES");
+  child = g_subprocess_launcher_spawn (launcher, &error, self_path, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (child, NULL, NULL, child_done_cb, &r);
+  if (!td_test_wait_until (flag_cond, &r.done, 60000))
+    {
+      g_subprocess_force_exit (child);
+      td_test_wait_until (flag_cond, &r.done, 5000);
+      g_error ("The screenshot child did not finish");
+    }
+  g_assert_no_error (r.error);
+  if (!g_subprocess_get_successful (child))
+    g_error ("The screenshot child failed:\n%s", r.out);
+  g_free (r.out);
+  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
 }

@@ -1,10 +1,10 @@
 /* td-desktop-test-util.h - helpers for the desktop (GUI) tests: run
- * python3-dbusmock services on the session bus and wait for things with
- * bounded waits.
+ * python3-dbusmock services on the session bus, wait for things with
+ * bounded waits, press keys and save screenshots.
  */
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 
 G_BEGIN_DECLS
 
@@ -36,5 +36,21 @@ gboolean     td_test_wait_until          (gboolean  (*condition) (gpointer data)
                                           guint       timeout_ms);
 /* Iterates the default main context for @ms milliseconds. */
 void         td_test_spin                (guint       ms);
+
+/* A key press as the X server would deliver it to the focused widget;
+ * returns whether @widget handled it. */
+gboolean     td_test_send_key            (GtkWidget       *widget,
+                                          guint            keyval,
+                                          GdkModifierType  state);
+/* Presents @window, waits until it has drawn and saves it as @name (PNG)
+ * in $TD_SCREENSHOT_DIR (default "screenshots"). */
+void         td_test_save_screenshot     (GtkWidget   *window,
+                                          const char  *name);
+/* Runs this test program again with @child_env=1, LANGUAGE=@language and
+ * LANG=C.UTF-8 (bounded wait) and fails unless it succeeds and left
+ * @expected_png in the screenshot directory. */
+void         td_test_run_screenshot_child (const char *child_env,
+                                           const char *language,
+                                           const char *expected_png);
 
 G_END_DECLS

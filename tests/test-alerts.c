@@ -33,6 +33,8 @@ typedef struct
   char        *reply_text;
   gboolean     replied;
   char        *opened_reminder;
+  char        *action_reminder;
+  char        *action;
 } Fixture;
 
 static void
@@ -59,6 +61,15 @@ open_reminder_cb (TdAlerts *alerts, const char *id, Fixture *f)
   f->opened_reminder = g_strdup (id);
 }
 
+static void
+reminder_action_cb (TdAlerts *alerts, const char *id, const char *action, Fixture *f)
+{
+  g_free (f->action_reminder);
+  g_free (f->action);
+  f->action_reminder = g_strdup (id);
+  f->action = g_strdup (action);
+}
+
 /* @caps: space-separated capabilities of the mock server, or NULL for no
  * notification server at all. */
 static void
@@ -76,6 +87,7 @@ start (Fixture    *f,
   g_signal_connect (f->alerts, "open", G_CALLBACK (open_cb), f);
   g_signal_connect (f->alerts, "reply", G_CALLBACK (reply_cb), f);
   g_signal_connect (f->alerts, "open-reminder", G_CALLBACK (open_reminder_cb), f);
+  g_signal_connect (f->alerts, "reminder-action", G_CALLBACK (reminder_action_cb), f);
 }
 
 static void
@@ -95,6 +107,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->reply_conversation);
   g_free (f->reply_text);
   g_free (f->opened_reminder);
+  g_free (f->action_reminder);
+  g_free (f->action);
   /* Let a sound still being written finish before the next test. */
   td_test_spin (200);
   g_unlink (wav_path);
@@ -342,7 +356,7 @@ test_muted (Fixture *f, gconstpointer data)
   start (f, "body actions");
   td_alerts_set_muted (f->alerts, TRUE);
   td_alerts_message (f->alerts, "conv-a", "Alice", "one");
-  td_alerts_reminder (f->alerts, "r1", "Stand-up", "in 5 minutes", FALSE);
+  td_alerts_reminder (f->alerts, "r1", "Stand-up", "in 5 minutes", FALSE, FALSE);
   /* Notify is synchronous: had it been sent, the mock would have it. */
   calls = notify_calls ();
   g_assert_cmpuint (calls->len, ==, 0);
@@ -375,7 +389,7 @@ test_reminder (Fixture *f, gconstpointer data)
 
   start (f, "body actions");
   td_alerts_set_muted (f->alerts, TRUE);
-  td_alerts_reminder (f->alerts, "invoice-7", "Invoice due", "Pay ACME <today>", TRUE);
+  td_alerts_reminder (f->alerts, "invoice-7", "Invoice due", "Pay ACME <today>", TRUE, TRUE);
 
   calls = notify_calls ();
   g_assert_cmpuint (calls->len, ==, 1);
@@ -391,6 +405,60 @@ test_reminder (Fixture *f, gconstpointer data)
   g_assert_true (td_test_wait_until (opened_reminder_cond, f, 5000));
   g_assert_cmpstr (f->opened_reminder, ==, "invoice-7");
   g_assert_null (f->opened);
+  g_assert_null (f->action);
+}
+
+static gboolean
+reminder_action_cond (gpointer data)
+{
+  return ((Fixture *) data)->action != NULL;
+}
+
+/* A normal reminder: its own sound (asked of a server that plays sounds),
+ * normal urgency, Open Link only with a link, Done and Snooze reported as
+ * actions, and never a second notification for the same id. */
+static void
+test_reminder_actions (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) calls = NULL;
+  g_autoptr(GPtrArray) calls_after = NULL;
+  g_autoptr(GVariant) urgency = NULL;
+  g_autoptr(GVariant) sound_name = NULL;
+
+  start (f, "body actions sound");
+  td_alerts_reminder (f->alerts, "7", "Approval waiting", "Travel request", TRUE, FALSE);
+  td_alerts_reminder (f->alerts, "8", "Timesheet", "", FALSE, TRUE);
+  calls = notify_calls ();
+  g_assert_cmpuint (calls->len, ==, 2);
+  urgency = hint (calls->pdata[0], "urgency");
+  g_assert_cmpuint (g_variant_get_byte (urgency), ==, 1);
+  sound_name = hint (calls->pdata[0], "sound-name");
+  g_assert_nonnull (sound_name);
+  g_assert_cmpstr (g_variant_get_string (sound_name, NULL), ==, TD_ALERTS_SOUND_REMINDER);
+  g_clear_pointer (&sound_name, g_variant_unref);
+  sound_name = hint (calls->pdata[1], "sound-name");
+  g_assert_cmpstr (g_variant_get_string (sound_name, NULL), ==, TD_ALERTS_SOUND_REMINDER_URGENT);
+  g_assert_true (has_action (calls->pdata[0], "open-link"));
+  g_assert_true (has_action (calls->pdata[0], "done"));
+  g_assert_true (has_action (calls->pdata[0], "snooze"));
+  g_assert_false (has_action (calls->pdata[1], "open-link"));
+  g_assert_true (has_action (calls->pdata[1], "done"));
+
+  /* The session start repeats open reminders: never twice. */
+  td_alerts_reminder (f->alerts, "7", "Approval waiting", "Travel request", TRUE, FALSE);
+  calls_after = notify_calls ();
+  g_assert_cmpuint (calls_after->len, ==, 2);
+
+  emit_from_server ("ActionInvoked", "us", av (g_variant_new_uint32 (1), g_variant_new_string ("done"), NULL));
+  g_assert_true (td_test_wait_until (reminder_action_cond, f, 5000));
+  g_assert_cmpstr (f->action_reminder, ==, "7");
+  g_assert_cmpstr (f->action, ==, "done");
+  g_assert_null (f->opened_reminder);
+  g_clear_pointer (&f->action, g_free);
+  emit_from_server ("ActionInvoked", "us", av (g_variant_new_uint32 (2), g_variant_new_string ("snooze"), NULL));
+  g_assert_true (td_test_wait_until (reminder_action_cond, f, 5000));
+  g_assert_cmpstr (f->action_reminder, ==, "8");
+  g_assert_cmpstr (f->action, ==, "snooze");
 }
 
 static void
@@ -447,6 +515,22 @@ test_sound_played (Fixture *f, gconstpointer data)
   td_alerts_message (f->alerts, "conv-a", "Alice", "two");
   td_test_spin (700);
   g_assert_false (g_file_test (wav_path, G_FILE_TEST_EXISTS));
+}
+
+/* The reminder sounds exist in the freedesktop theme (message-new-email
+ * falls back to "message" by the sound naming rules). */
+static void
+test_reminder_sound_played (Fixture *f, gconstpointer data)
+{
+  start (f, "body actions");
+  td_alerts_reminder (f->alerts, "9", "Approval waiting", "", FALSE, FALSE);
+  g_assert_cmpint (td_alerts_get_last_sound_result (f->alerts), ==, 0);
+  g_assert_true (td_test_wait_until (wav_has_sound, NULL, 10000));
+  td_test_spin (300);
+  g_assert_cmpint (g_unlink (wav_path), ==, 0);
+  td_alerts_reminder (f->alerts, "10", "Server down", "", FALSE, TRUE);
+  g_assert_cmpint (td_alerts_get_last_sound_result (f->alerts), ==, 0);
+  g_assert_true (td_test_wait_until (wav_has_sound, NULL, 10000));
 }
 
 static void
@@ -566,7 +650,9 @@ main (int argc, char **argv)
       ADD ("/alerts/withdraw-closes", test_withdraw_closes);
       ADD ("/alerts/muted", test_muted);
       ADD ("/alerts/reminder", test_reminder);
+      ADD ("/alerts/reminder-actions", test_reminder_actions);
       ADD ("/alerts/sound-played", test_sound_played);
+      ADD ("/alerts/reminder-sound-played", test_reminder_sound_played);
       ADD ("/alerts/sound-disabled", test_sound_disabled);
       ADD ("/alerts/server-plays-sound", test_server_plays_sound);
 #undef ADD

@@ -17,7 +17,6 @@
 #include <signal.h>
 #include <string.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "td-application.h"
@@ -43,14 +42,6 @@ static GSubprocess   *notify_mock;
 static char          *profile_dir;
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static const char *
-screenshot_dir (void)
-{
-  const char *dir = g_getenv ("TD_SCREENSHOT_DIR");
-
-  return dir != NULL ? dir : "screenshots";
-}
 
 static TdMainWindow *
 main_window (void)
@@ -182,70 +173,6 @@ static gboolean
 history_has_two_cond (gpointer data)
 {
   return count_history_rows (data) >= 2;
-}
-
-/* A key press as the X server would deliver it to the focused widget. */
-static gboolean
-send_key (GtkWidget       *widget,
-          guint            keyval,
-          GdkModifierType  state)
-{
-  GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
-  GdkSeat *seat = gdk_display_get_default_seat (gtk_widget_get_display (widget));
-  g_autofree GdkKeymapKey *keys = NULL;
-  int n_keys = 0;
-  gboolean handled;
-
-  event->key.window = g_object_ref (gtk_widget_get_window (widget));
-  event->key.send_event = TRUE;
-  event->key.time = GDK_CURRENT_TIME;
-  event->key.keyval = keyval;
-  event->key.state = state;
-  if (gdk_keymap_get_entries_for_keyval (gdk_keymap_get_for_display (gtk_widget_get_display (widget)),
-                                         keyval, &keys, &n_keys) && n_keys > 0)
-    event->key.hardware_keycode = keys[0].keycode;
-  gdk_event_set_device (event, gdk_seat_get_keyboard (seat));
-  handled = gtk_widget_event (widget, event);
-  gdk_event_free (event);
-  return handled;
-}
-
-static gboolean
-drawn_cb (GtkWidget *widget,
-          cairo_t   *cr,
-          gboolean  *drawn)
-{
-  *drawn = TRUE;
-  return FALSE;
-}
-
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  g_autofree char *path = g_build_filename (screenshot_dir (), name, NULL);
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean drawn = FALSE;
-  gulong handler;
-  GdkWindow *gdk_window;
-
-  g_assert_cmpint (g_mkdir_with_parents (screenshot_dir (), 0755), ==, 0);
-  gtk_window_present (GTK_WINDOW (window));
-  handler = g_signal_connect_after (window, "draw", G_CALLBACK (drawn_cb), &drawn);
-  gtk_widget_queue_draw (window);
-  g_assert_true (td_test_wait_flag (&drawn, 10000));
-  g_signal_handler_disconnect (window, handler);
-  /* Let frame clock updates (revealers, spinners) settle. */
-  td_test_spin (500);
-
-  gdk_window = gtk_widget_get_window (window);
-  pixbuf = gdk_pixbuf_get_from_window (gdk_window, 0, 0, gdk_window_get_width (gdk_window),
-                                       gdk_window_get_height (gdk_window));
-  g_assert_nonnull (pixbuf);
-  g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", &error, NULL));
-  g_assert_no_error (error);
-  g_test_message ("Screenshot: %s", path);
 }
 
 static void
@@ -439,7 +366,7 @@ test_search (void)
 
   /* Escape clears the search. */
   gtk_widget_grab_focus (GTK_WIDGET (entry));
-  send_key (GTK_WIDGET (entry), GDK_KEY_Escape, 0);
+  td_test_send_key (GTK_WIDGET (entry), GDK_KEY_Escape, 0);
   td_test_spin (400);
   g_assert_cmpstr (gtk_entry_get_text (entry), ==, "");
   g_assert_cmpint (td_contact_list_find (list, "bob"), >=, 0);
@@ -457,7 +384,7 @@ type_and_enter_cb (gpointer data)
 
   /* White space only: Enter sends nothing and keeps the input. */
   gtk_text_buffer_set_text (buffer, "   ", -1);
-  g_assert_true (send_key (GTK_WIDGET (input), GDK_KEY_Return, 0));
+  g_assert_true (td_test_send_key (GTK_WIDGET (input), GDK_KEY_Return, 0));
   g_assert_cmpint (count_history_rows (td_chat_window_get_history (chat)), ==, 0);
 
   gtk_text_buffer_set_text (buffer, sent_text, -1);
@@ -465,10 +392,10 @@ type_and_enter_cb (gpointer data)
   gtk_widget_grab_focus (GTK_WIDGET (input));
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_place_cursor (buffer, &end);
-  send_key (GTK_WIDGET (input), GDK_KEY_Return, GDK_SHIFT_MASK);
+  td_test_send_key (GTK_WIDGET (input), GDK_KEY_Return, GDK_SHIFT_MASK);
   g_assert_cmpint (gtk_text_buffer_get_line_count (buffer), ==, 2);
 
-  g_assert_true (send_key (GTK_WIDGET (input), GDK_KEY_Return, 0));
+  g_assert_true (td_test_send_key (GTK_WIDGET (input), GDK_KEY_Return, 0));
   g_assert_cmpint (gtk_text_buffer_get_char_count (buffer), ==, 0);
   return G_SOURCE_REMOVE;
 }
@@ -572,60 +499,14 @@ test_screenshots (void)
   TdChatWindow *chat = td_application_lookup_chat (app, "bob");
 
   g_assert_nonnull (chat);
-  save_screenshot (GTK_WIDGET (main_window ()), main_name);
-  save_screenshot (GTK_WIDGET (chat), chat_name);
-}
-
-typedef struct
-{
-  char     *out;
-  GError   *error;
-  gboolean  done;
-} ChildResult;
-
-static void
-child_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  ChildResult *r = data;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &r->out, NULL, &r->error);
-  r->done = TRUE;
+  td_test_save_screenshot (GTK_WIDGET (main_window ()), main_name);
+  td_test_save_screenshot (GTK_WIDGET (chat), chat_name);
 }
 
 static void
 test_screenshots_zh_CN (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) child = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *png = g_build_filename (screenshot_dir (), "chat-zh_CN.png", NULL);
-  ChildResult r = { NULL, NULL, FALSE };
-
-  g_unlink (png);
-  /* The child's TAP output must not mix with ours. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_setenv (launcher, CHILD_ENV, "1", TRUE);
-  g_subprocess_launcher_setenv (launcher, "LANGUAGE", "zh_CN", TRUE);
-  g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "LC_ALL");
-  g_subprocess_launcher_unsetenv (launcher, "LC_MESSAGES");
-  child = g_subprocess_launcher_spawn (launcher, &error, self_path, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (child, NULL, NULL, child_done_cb, &r);
-  if (!td_test_wait_flag (&r.done, 45000))
-    {
-      g_subprocess_force_exit (child);
-      td_test_wait_flag (&r.done, 5000);
-      g_error ("The screenshot child did not finish");
-    }
-  g_assert_no_error (r.error);
-  if (!g_subprocess_get_successful (child))
-    g_error ("The screenshot child failed:\n%s", r.out);
-  g_free (r.out);
-  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+  td_test_run_screenshot_child (CHILD_ENV, "zh_CN", "chat-zh_CN.png");
 }
 
 static void
