@@ -19,6 +19,7 @@ desktop-file-utils appstream libglib2.0-bin libgtk-3-bin
 adwaita-icon-theme librsvg2-common libgdk-pixbuf2.0-bin libxml2-utils x11-utils
 openssl
 strace valgrind clang libclang-rt-14-dev
+postgresql redis-server
 "
 
 missing=""

@@ -41,6 +41,9 @@ td_config_free (TdConfig *self)
   g_free (self->directory_file);
   g_free (self->port_file);
   g_strfreev (self->allowed_origins);
+  g_free (self->store_url);
+  g_free (self->redis_url);
+  g_free (self->node_id);
   g_free (self->tls_cert_file);
   g_free (self->tls_key_file);
   g_free (self);
@@ -168,7 +171,8 @@ load_key_file (TdConfig *self, const char *path, GError **error)
   g_auto(GStrv) keys = NULL;
   static const char *known[] = { "listen", "data-dir", "directory", "token-days", "auth-timeout",
                                  "idle-timeout", "ping-timeout", "tls-cert", "tls-key",
-                                 "allowed-origins", "webhook-retry-seconds", NULL };
+                                 "allowed-origins", "webhook-retry-seconds", "store", "redis",
+                                 "node-id", NULL };
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
     {
@@ -214,6 +218,21 @@ load_key_file (TdConfig *self, const char *path, GError **error)
     {
       g_free (self->directory_file);
       self->directory_file = g_key_file_get_string (kf, "server", "directory", NULL);
+    }
+  if (g_key_file_has_key (kf, "server", "store", NULL))
+    {
+      g_free (self->store_url);
+      self->store_url = g_key_file_get_string (kf, "server", "store", NULL);
+    }
+  if (g_key_file_has_key (kf, "server", "redis", NULL))
+    {
+      g_free (self->redis_url);
+      self->redis_url = g_key_file_get_string (kf, "server", "redis", NULL);
+    }
+  if (g_key_file_has_key (kf, "server", "node-id", NULL))
+    {
+      g_free (self->node_id);
+      self->node_id = g_key_file_get_string (kf, "server", "node-id", NULL);
     }
   if (g_key_file_has_key (kf, "server", "tls-cert", NULL))
     {
@@ -266,6 +285,9 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
   g_autofree char *port_file = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *redis = NULL;
+  g_autofree char *node_id = NULL;
   gint token_days = 0;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
@@ -285,6 +307,12 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
       "Serve HTTPS and wss:// only, with the PEM certificate (chain) in FILE", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
       "The PEM private key of --tls-cert", "FILE" },
+    { "store", 0, 0, G_OPTION_ARG_STRING, &store,
+      "Use PostgreSQL (a libpq URI such as postgresql://tidings@db/tidings) instead of SQLite", "URL" },
+    { "redis", 0, 0, G_OPTION_ARG_STRING, &redis,
+      "Join a cluster of nodes through Redis (redis://HOST:PORT[/DB]); needs --store", "URL" },
+    { "node-id", 0, 0, G_OPTION_ARG_STRING, &node_id,
+      "This node's name in the cluster (default HOSTNAME:PORT)", "NAME" },
     { "token-days", 0, 0, G_OPTION_ARG_INT, &token_days,
       "Session tokens expire after N days (default 30)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debugging information", NULL },
@@ -299,7 +327,7 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
   g_option_context_set_description (context,
     "Config file: a key file with a [server] group holding listen, data-dir,\n"
     "directory, token-days, auth-timeout, idle-timeout, ping-timeout, tls-cert,\n"
-    "tls-key and webhook-retry-seconds.\n"
+    "tls-key, webhook-retry-seconds, store, redis and node-id.\n"
     "A [limits] group holds max-connections-per-address, failed-logins-per-minute,\n"
     "messages-per-second and message-burst (0 turns one off).\n"
     "Command-line options win.\n\n"
@@ -349,6 +377,32 @@ td_config_load (TdConfig *self, int *argc, char ***argv, GError **error)
     replace_str (&self->tls_cert_file, tls_cert);
   if (tls_key != NULL)
     replace_str (&self->tls_key_file, tls_key);
+  if (store != NULL)
+    replace_str (&self->store_url, store);
+  if (redis != NULL)
+    replace_str (&self->redis_url, redis);
+  if (node_id != NULL)
+    replace_str (&self->node_id, node_id);
+  if (self->store_url != NULL && !g_str_has_prefix (self->store_url, "postgresql://") &&
+      !g_str_has_prefix (self->store_url, "postgres://"))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--store must be a postgresql:// URL (without it the SQLite store in the data directory is used)");
+      return FALSE;
+    }
+  if (self->redis_url != NULL && !g_str_has_prefix (self->redis_url, "redis://"))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--redis must be a redis://HOST:PORT URL");
+      return FALSE;
+    }
+  if (self->redis_url != NULL && self->store_url == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "a cluster (--redis) needs a shared PostgreSQL store (--store): "
+                   "every node must see the same database");
+      return FALSE;
+    }
   if ((self->tls_cert_file == NULL) != (self->tls_key_file == NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,

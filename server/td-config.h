@@ -19,6 +19,9 @@ typedef struct {
   char   **allowed_origins; /* WebSocket Origin values accepted; NULL = no check */
   char    *tls_cert_file;   /* PEM certificate (chain); with tls_key_file: serve TLS only */
   char    *tls_key_file;    /* PEM private key */
+  char    *store_url;       /* "postgresql://…" (libpq URI); NULL = SQLite in data_dir */
+  char    *redis_url;       /* "redis://HOST:PORT[/DB]" joins a cluster; NULL = single node */
+  char    *node_id;         /* this node's name in a cluster; NULL = HOSTNAME:PORT */
   guint    token_days;
   guint    auth_timeout_s;  /* seconds a new connection has to log in */
   guint    idle_timeout_s;  /* silence before a logged-in connection is pinged */
