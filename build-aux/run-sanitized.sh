@@ -18,7 +18,7 @@ meson compile -C "$builddir"
 # Leaks are checked by valgrind in build-aux/valgrind-smoke.sh, where the
 # one known libsoup leak is suppressed by name; here they would fail every
 # server.  test-faults preloads its fault library after the ASan runtime.
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
+TD_TEST_SANITIZED=1 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     meson test -C "$builddir" --print-errorlogs --num-processes 2 \
         --suite unit --suite integration --suite fuzz
