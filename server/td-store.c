@@ -4,6 +4,8 @@
 #define G_LOG_DOMAIN "td-store"
 
 #include "td-store.h"
+#include "td-sqlite-store.h"
+#include "td-pg-store.h"
 
 G_DEFINE_QUARK (td-store-error-quark, td_store_error)
 
@@ -12,6 +14,75 @@ G_DEFINE_INTERFACE (TdStore, td_store, G_TYPE_OBJECT)
 static void
 td_store_default_init (TdStoreInterface *iface)
 {
+}
+
+static gboolean
+is_pg_url (const char *store_url)
+{
+  return g_str_has_prefix (store_url, "postgresql://") ||
+         g_str_has_prefix (store_url, "postgres://");
+}
+
+TdStore *
+td_store_open (const char *store_url,
+               const char *data_dir,
+               GError    **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (store_url == NULL || *store_url == '\0')
+    {
+      g_return_val_if_fail (data_dir != NULL, NULL);
+      return TD_STORE (td_sqlite_store_new (data_dir, error));
+    }
+
+  if (!is_pg_url (store_url))
+    {
+      g_autofree char *shown = td_store_url_redact (store_url);
+
+      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
+                   "unsupported store %s: expected postgresql://…", shown);
+      return NULL;
+    }
+
+  return TD_STORE (td_pg_store_new (store_url, error));
+}
+
+const char *
+td_store_kind (TdStore *self)
+{
+  g_return_val_if_fail (TD_IS_STORE (self), NULL);
+
+  return TD_IS_PG_STORE (self) ? "postgresql" : "sqlite";
+}
+
+/* Hides the password of a libpq URI (user:PASSWORD@host, ?password=…)
+ * or keyword/value string (password=…), so that logs and error messages
+ * can name the database without leaking the secret. */
+char *
+td_store_url_redact (const char *store_url)
+{
+  static GRegex *userinfo_re, *param_re, *keyword_re;
+  g_autofree char *step1 = NULL;
+  g_autofree char *step2 = NULL;
+
+  if (store_url == NULL)
+    return NULL;
+
+  if (g_once_init_enter (&keyword_re))
+    {
+      userinfo_re = g_regex_new ("^([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@]*:)[^/?#]*@",
+                                 G_REGEX_OPTIMIZE, 0, NULL);
+      param_re = g_regex_new ("([?&]password=)[^&]*", G_REGEX_CASELESS | G_REGEX_OPTIMIZE,
+                              0, NULL);
+      g_once_init_leave (&keyword_re,
+                         g_regex_new ("(^|\\s)(password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S*)",
+                                      G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL));
+    }
+
+  step1 = g_regex_replace (userinfo_re, store_url, -1, 0, "\\1***@", 0, NULL);
+  step2 = g_regex_replace (param_re, step1, -1, 0, "\\1***", 0, NULL);
+  return g_regex_replace (keyword_re, step2, -1, 0, "\\1\\2***", 0, NULL);
 }
 
 void

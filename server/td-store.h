@@ -324,6 +324,18 @@ struct _TdStoreInterface
                                      gint64 now_ms, gint64 next_ms, GError **error);
 };
 
+/* Opens the store a program was configured with: PostgreSQL when
+ * @store_url is a libpq URI ("postgresql://…" or "postgres://…"), else
+ * the SQLite database in @data_dir (created if missing).  Errors are in
+ * TD_STORE_ERROR and never contain the URL's password. */
+TdStore     *td_store_open               (const char *store_url,
+                                          const char *data_dir,
+                                          GError    **error);
+/* "postgresql" or "sqlite". */
+const char  *td_store_kind               (TdStore    *self);
+/* @store_url with any password replaced by "***" (for logs and errors). */
+char        *td_store_url_redact         (const char *store_url);
+
 /* Thin wrappers that call the vfuncs (see the struct above for semantics). */
 gboolean     td_store_begin              (TdStore *self, GError **error);
 gboolean     td_store_commit             (TdStore *self, GError **error);

@@ -1,7 +1,12 @@
-/* test-store.c - TdSqliteStore on real database files in a temporary
- * directory: opening and its failures, schema migration, directory,
- * tokens, messages, mailboxes, history, delivery cursors, groups, read
- * marks, reminders, API keys and the webhook queue. */
+/* test-store.c - the TdStore backends on real databases: TdSqliteStore on
+ * files in a temporary directory, and, with TD_TEST_STORE=postgresql,
+ * TdPgStore on a fresh database of a private PostgreSQL cluster
+ * (td-test-pg.c).  Every case but those about SQLite files runs on both:
+ * opening and its failures, schema migration, directory, tokens,
+ * messages, mailboxes, history, delivery cursors, groups, read marks,
+ * reminders, API keys and the webhook queue.  Cases under /store/pg/ are
+ * about PostgreSQL only: several connections (nodes) writing at once,
+ * a lost connection, concurrent migration. */
 #define G_LOG_DOMAIN "test-store"
 
 #include <errno.h>
@@ -11,12 +16,43 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include <libpq-fe.h>
+
 #include "td-sqlite-store.h"
+#include "td-pg-store.h"
+#include "td-test-pg.h"
 
 typedef struct {
   char    *dir;
+  char    *url;     /* PostgreSQL database of this case, NULL on SQLite */
   TdStore *store;
 } Fixture;
+
+/* TD_TEST_STORE=postgresql runs every case on PostgreSQL. */
+static gboolean use_pg;
+
+/* Opens another connection to the fixture's store (as tidingsctl or a
+ * second node would). */
+static TdStore *
+open_store (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  TdStore *store = td_store_open (f->url, f->dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return store;
+}
+
+/* Cases about SQLite files themselves. */
+static gboolean
+skip_on_pg (void)
+{
+  if (!use_pg)
+    return FALSE;
+  g_test_skip ("about SQLite database files: not applicable to PostgreSQL");
+  return TRUE;
+}
 
 static void
 remove_tree (const char *path)
@@ -47,9 +83,9 @@ fixture_setup (Fixture *f, gconstpointer data)
 
   f->dir = g_dir_make_tmp ("td-store-XXXXXX", &error);
   g_assert_no_error (error);
-  f->store = TD_STORE (td_sqlite_store_new (f->dir, &error));
-  g_assert_no_error (error);
-  g_assert_nonnull (f->store);
+  if (use_pg)
+    f->url = td_test_pg_new_database ();
+  f->store = open_store (f);
 }
 
 static void
@@ -58,6 +94,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->store);
   remove_tree (f->dir);
   g_free (f->dir);
+  g_free (f->url);
 }
 
 static void
@@ -66,7 +103,7 @@ reopen (Fixture *f)
   g_autoptr(GError) error = NULL;
 
   g_clear_object (&f->store);
-  f->store = TD_STORE (td_sqlite_store_new (f->dir, &error));
+  f->store = td_store_open (f->url, f->dir, &error);
   g_assert_no_error (error);
 }
 
@@ -175,6 +212,9 @@ test_open_creates_and_reopens (Fixture *f, gconstpointer data)
   GStatBuf st;
   gint64 alice, bob;
 
+  if (skip_on_pg ())
+    return;
+
   /* Missing parents are created, private. */
   nested_store = td_sqlite_store_new (nested, &error);
   g_assert_no_error (error);
@@ -215,6 +255,9 @@ test_open_version_too_new (Fixture *f, gconstpointer data)
   g_autoptr(TdSqliteStore) store = NULL;
   sqlite3 *db = NULL;
 
+  if (skip_on_pg ())
+    return;
+
   g_clear_object (&f->store);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 999", NULL, NULL, NULL), ==, SQLITE_OK);
@@ -235,6 +278,9 @@ test_open_not_a_directory (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(TdSqliteStore) store = NULL;
   g_autofree char *file = g_build_filename (f->dir, "plain-file", NULL);
+
+  if (skip_on_pg ())
+    return;
 
   /* A path below a regular file: fails even for root. */
   store = td_sqlite_store_new ("/etc/passwd/x", &error);
@@ -260,6 +306,9 @@ test_open_not_writable (Fixture *f, gconstpointer data)
   g_autoptr(TdSqliteStore) store = NULL;
   g_autofree char *dir = g_build_filename (f->dir, "read-only", NULL);
 
+  if (skip_on_pg ())
+    return;
+
   /* Permission bits do not stop root. */
   if (geteuid () == 0)
     {
@@ -282,6 +331,9 @@ test_open_not_a_database (Fixture *f, gconstpointer data)
   g_autoptr(TdSqliteStore) store = NULL;
   g_autofree char *path = g_build_filename (f->dir, "tidings.db", NULL);
   g_autofree char *junk = g_strnfill (8192, 'j');
+
+  if (skip_on_pg ())
+    return;
 
   g_clear_object (&f->store);
   remove_tree (f->dir);
@@ -894,7 +946,7 @@ static void
 test_transactions (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TdSqliteStore) other = NULL;
+  g_autoptr(TdStore) other = NULL;
   g_autoptr(TdStoreUser) seen = NULL;
 
   /* A savepoint needs a transaction around it. */
@@ -920,8 +972,7 @@ test_transactions (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 
   /* A second connection (tidingsctl) still reads during the write. */
-  other = td_sqlite_store_new (f->dir, &error);
-  g_assert_no_error (error);
+  other = open_store (f);
   g_assert_null (td_store_get_user (TD_STORE (other), "kept", &error));
   g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -1118,6 +1169,9 @@ test_migrate_v1 (Fixture *f, gconstpointer data)
   guint8 alice_token[32], dave_token[32];
   sqlite3 *db = NULL;
   gboolean more = TRUE;
+
+  if (skip_on_pg ())
+    return;
 
   memset (alice_token, 0x01, sizeof alice_token);
   memset (dave_token, 0x07, sizeof dave_token);
@@ -2418,10 +2472,328 @@ test_integrations_persist (Fixture *f, gconstpointer data)
   g_assert_cmpstr (s, ==, "{\"x\":1}");
 }
 
+/* ---- PostgreSQL only ---- */
+
+static gboolean
+skip_unless_pg (void)
+{
+  if (use_pg)
+    return FALSE;
+  g_test_skip ("PostgreSQL only (run with TD_TEST_STORE=postgresql)");
+  return TRUE;
+}
+
+/* Runs one SQL command on @url directly (not through the store). */
+static void
+pg_exec (const char *url, const char *command)
+{
+  PGconn *conn = PQconnectdb (url);
+  PGresult *res;
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  res = PQexec (conn, command);
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
+  PQfinish (conn);
+}
+
+static void
+test_pg_open_errors (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdPgStore) store = NULL;
+
+  if (skip_unless_pg ())
+    return;
+
+  /* Nothing listens on port 1: a clear error, never the password. */
+  store = td_pg_store_new ("postgresql://tidings:s3cr3t-pw@127.0.0.1:1/nowhere", &error);
+  g_assert_null (store);
+  g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "database unreachable"));
+  g_assert_nonnull (strstr (error->message, "127.0.0.1"));
+  g_assert_null (strstr (error->message, "s3cr3t-pw"));
+  g_clear_error (&error);
+
+  /* A schema written by a newer Tidings is refused, untouched. */
+  g_clear_object (&f->store);
+  pg_exec (f->url, "UPDATE schema_version SET version = 999");
+  store = td_pg_store_new (f->url, &error);
+  g_assert_null (store);
+  g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_VERSION);
+  g_assert_nonnull (strstr (error->message, "999"));
+  g_clear_error (&error);
+  pg_exec (f->url, "UPDATE schema_version SET version = 1");
+  reopen (f);
+}
+
+static gpointer
+open_thread (gpointer data)
+{
+  const char *url = data;
+  g_autoptr(GError) error = NULL;
+  TdStore *store = td_store_open (url, NULL, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+/* Nodes starting together on an empty database: one migrates, the
+ * others wait on the advisory lock and find the schema current. */
+static void
+test_pg_concurrent_open (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = NULL;
+  GThread *threads[4];
+
+  if (skip_unless_pg ())
+    return;
+
+  url = td_test_pg_new_database ();
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("open", open_thread, url);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_autoptr(TdStore) store = g_thread_join (threads[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) users = td_store_list_users (store, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (users->len, ==, 0);
+    }
+}
+
+#define N_WRITERS    2
+#define N_USERS      4
+#define N_PER_WRITER 120
+#define BATCH        4
+
+typedef struct {
+  const char *url;
+  guint       writer;
+  gint64      users[N_USERS];
+  gint64      group_id;
+  guint       failures;   /* jobs that failed (deadlock) and were resent */
+} Writer;
+
+/* One job of a writer: message @n is a group message every fourth time,
+ * else 1:1 between two of the users (sometimes to oneself). */
+static gboolean
+writer_job (Writer *w, TdStore *store, guint n, GError **error)
+{
+  g_autofree char *id = g_strdup_printf ("w%u-%u", w->writer, n);
+  guint from = (n + w->writer) % N_USERS;
+  guint to = (n * 7 + w->writer * 3) % N_USERS;
+
+  if (n % 4 == 3)
+    {
+      TdStoreGroupSendResult out = { 0 };
+      gboolean ok = td_store_add_group_message (store, w->users[from], w->group_id, id, "g",
+                                                n, &out, error);
+
+      td_store_group_send_result_clear (&out);
+      return ok;
+    }
+  else
+    {
+      TdStoreSendResult out = { 0 };
+      gboolean ok = td_store_add_message (store, w->users[from], w->users[to], id, "m", n,
+                                          &out, error);
+
+      td_store_send_result_clear (&out);
+      return ok;
+    }
+}
+
+/* Like the store worker: batches of jobs in one transaction, each in a
+ * savepoint; a job that fails (deadlock between the two "nodes", which
+ * PostgreSQL breaks by failing one) is rolled back alone and sent again
+ * later with the same id, as a client would. */
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *w = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdStore) store = td_store_open (w->url, NULL, &error);
+  g_autoptr(GArray) todo = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  g_assert_no_error (error);
+  for (guint n = 0; n < N_PER_WRITER; n++)
+    g_array_append_val (todo, n);
+
+  for (guint rounds = 0; todo->len > 0; rounds++)
+    {
+      g_autoptr(GArray) failed = g_array_new (FALSE, FALSE, sizeof (guint));
+      guint take = MIN (BATCH, todo->len);
+
+      g_assert_cmpuint (rounds, <, 10 * N_PER_WRITER);
+      g_assert_true (td_store_begin (store, &error));
+      for (guint i = 0; i < take; i++)
+        {
+          g_autoptr(GError) job_error = NULL;
+          guint n = g_array_index (todo, guint, i);
+
+          g_assert_true (td_store_savepoint (store, &error));
+          if (!writer_job (w, store, n, &job_error))
+            {
+              g_assert_error (job_error, TD_STORE_ERROR, TD_STORE_ERROR_FAILED);
+              td_store_rollback_to (store);
+              g_array_append_val (failed, n);
+              w->failures++;
+            }
+          g_assert_true (td_store_release (store, &error));
+        }
+      g_assert_true (td_store_commit (store, &error));
+      g_assert_no_error (error);
+      g_array_remove_range (todo, 0, take);
+      g_array_append_vals (todo, failed->data, failed->len);
+    }
+
+  return NULL;
+}
+
+/* Two connections (two nodes) write into the same mailboxes and the same
+ * group at once: every mailbox ends up gap-free from 1, without
+ * duplicates, and holds exactly the messages it should. */
+static void
+test_pg_concurrent_writers (Fixture *f, gconstpointer data)
+{
+  Writer writers[N_WRITERS];
+  GThread *threads[N_WRITERS];
+  gint64 users[N_USERS];
+  guint expected_rows = 0, total = 0;
+  g_autoptr(GHashTable) mids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  gint64 gid, start;
+  double seconds;
+
+  if (skip_unless_pg ())
+    return;
+
+  for (guint i = 0; i < N_USERS; i++)
+    {
+      g_autofree char *login = g_strdup_printf ("user%u", i);
+
+      users[i] = add_user (f, login, NULL);
+    }
+  gid = create_group (f, users[0], "All", users + 1, N_USERS - 1);
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      writers[i] = (Writer) { .url = f->url, .writer = i, .group_id = gid };
+      memcpy (writers[i].users, users, sizeof users);
+      threads[i] = g_thread_new ("writer", writer_thread, &writers[i]);
+    }
+  for (guint i = 0; i < N_WRITERS; i++)
+    g_thread_join (threads[i]);
+  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("%u messages from %u connections in %.2f s (%.0f/s), %u jobs resent",
+                  N_WRITERS * N_PER_WRITER, N_WRITERS, seconds,
+                  N_WRITERS * N_PER_WRITER / seconds, writers[0].failures + writers[1].failures);
+  /* Mailbox writers of different connections take turns per transaction
+   * (td-pg-store.c): they never deadlock, so no job had to be resent. */
+  g_assert_cmpuint (writers[0].failures + writers[1].failures, ==, 0);
+
+  for (guint w = 0; w < N_WRITERS; w++)
+    for (guint n = 0; n < N_PER_WRITER; n++)
+      {
+        guint from = (n + w) % N_USERS, to = (n * 7 + w * 3) % N_USERS;
+
+        expected_rows += n % 4 == 3 ? N_USERS : (from == to ? 1 : 2);
+      }
+
+  for (guint i = 0; i < N_USERS; i++)
+    {
+      g_autoptr(GPtrArray) box = mailbox (f, users[i], 0, 100000);
+      g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+      g_assert_cmpint (box->len, ==, last_seq (f, users[i]));
+      for (guint k = 0; k < box->len; k++)
+        {
+          TdMessage *m = box->pdata[k];
+          gint64 *mid = g_new (gint64, 1);
+
+          /* Gap-free from 1, each message once. */
+          g_assert_cmpint (td_message_get_seq (m), ==, k + 1);
+          *mid = td_message_get_mid (m);
+          g_assert_false (g_hash_table_contains (seen, mid));
+          g_hash_table_add (seen, mid);
+          if (!g_hash_table_contains (mids, mid))
+            g_hash_table_add (mids, g_memdup2 (mid, sizeof *mid));
+        }
+      total += box->len;
+    }
+  g_assert_cmpuint (total, ==, expected_rows);
+  /* Every message stored once, none lost, none twice. */
+  g_assert_cmpuint (g_hash_table_size (mids), ==, N_WRITERS * N_PER_WRITER);
+}
+
+/* The database goes away in the middle of a transaction and comes back:
+ * the job fails cleanly, nothing half-written remains, and the next
+ * transaction works on a new connection. */
+static void
+test_pg_connection_lost (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  TdStoreSendResult out = { 0 };
+  gint64 alice, bob;
+  gboolean began = FALSE;
+
+  if (skip_unless_pg ())
+    return;
+
+  alice = add_user (f, "alice", NULL);
+  bob = add_user (f, "bob", NULL);
+  send_message (f, alice, bob, "before", "one", &out);
+  td_store_send_result_clear (&out);
+
+  begin (f);
+  g_assert_true (td_store_savepoint (f->store, &error));
+  td_test_pg_stop ();
+  g_assert_false (td_store_add_message (f->store, alice, bob, "during", "two", 1, &out, &error));
+  g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "database unreachable"));
+  g_clear_error (&error);
+  td_store_rollback_to (f->store);
+  g_assert_false (td_store_release (f->store, &error));
+  g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_FAILED);
+  g_clear_error (&error);
+  td_store_rollback (f->store);
+
+  /* While it is down: a clear error, at once. */
+  g_assert_false (td_store_begin (f->store, &error));
+  g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "database unreachable"));
+  g_clear_error (&error);
+
+  td_test_pg_start_again ();
+  /* Reconnection attempts are spaced out (no busy loop): bounded wait. */
+  for (guint i = 0; i < 100 && !began; i++)
+    {
+      began = td_store_begin (f->store, &error);
+      if (!began)
+        {
+          g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_FAILED);
+          g_clear_error (&error);
+          g_usleep (50 * 1000);
+        }
+    }
+  g_assert_true (began);
+  g_assert_true (td_store_add_message (f->store, alice, bob, "during", "two", 2, &out, &error));
+  g_assert_no_error (error);
+  commit (f);
+  g_assert_false (out.duplicate);
+  g_assert_cmpint (td_message_get_seq (out.sender_copy), ==, 2);
+  td_store_send_result_clear (&out);
+  assert_mailbox_consistent (f, alice, "alice");
+  assert_mailbox_consistent (f, bob, "bob");
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  use_pg = g_strcmp0 (g_getenv ("TD_TEST_STORE"), "postgresql") == 0;
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -2454,6 +2826,10 @@ main (int argc, char *argv[])
   ADD ("/store/api-keys", test_api_keys);
   ADD ("/store/webhooks", test_webhooks);
   ADD ("/store/integrations/persist", test_integrations_persist);
+  ADD ("/store/pg/open-errors", test_pg_open_errors);
+  ADD ("/store/pg/concurrent-open", test_pg_concurrent_open);
+  ADD ("/store/pg/concurrent-writers", test_pg_concurrent_writers);
+  ADD ("/store/pg/connection-lost", test_pg_connection_lost);
 
 #undef ADD
 
