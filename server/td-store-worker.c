@@ -9,6 +9,7 @@
  */
 #define G_LOG_DOMAIN "td-store"
 
+#include "td-metrics.h"
 #include "td-store-worker-private.h"
 
 #define MAX_BATCH 256
@@ -20,6 +21,7 @@ typedef struct {
   GDestroyNotify  result_free;
   TdStoreJobDone  done;
   gpointer        user_data;
+  gint64          queued_us;      /* monotonic: for the job latency metric */
   /* set on the worker thread */
   gpointer        result;
   GError         *error;
@@ -94,6 +96,8 @@ deliver_batch (Outbox *outbox, GPtrArray *batch)
       Job *job = g_ptr_array_index (batch, i);
 
       g_atomic_int_add (&outbox->pending, -1);
+      td_metrics_observe (TD_METRIC_STORE_JOB_SECONDS,
+                          (double) (g_get_monotonic_time () - job->queued_us) / G_USEC_PER_SEC);
       if (job->done != NULL)
         job->done (job->error == NULL ? job->result : NULL, job->error, job->user_data);
     }
@@ -191,13 +195,21 @@ run_batch (TdStoreWorker *self, GPtrArray *batch)
         }
 
       if (batch_error == NULL)
-        td_store_commit (self->store, &batch_error);
+        {
+          gint64 commit_start = g_get_monotonic_time ();
+
+          td_store_commit (self->store, &batch_error);
+          td_metrics_observe (TD_METRIC_STORE_COMMIT_SECONDS,
+                              (double) (g_get_monotonic_time () - commit_start) / G_USEC_PER_SEC);
+        }
     }
+  td_metrics_observe (TD_METRIC_STORE_BATCH_SIZE, batch->len);
 
   if (batch_error != NULL)
     {
       /* Nothing of this batch is on disk, whatever the jobs said. */
       td_store_rollback (self->store);
+      td_metrics_inc (TD_METRIC_STORE_BATCHES_FAILED);
       g_warning ("Store transaction of %u job(s) failed, nothing was saved: %s",
                  batch->len, batch_error->message);
       for (guint i = 0; i < batch->len; i++)
@@ -254,6 +266,7 @@ worker_thread (gpointer data)
 
       if (batch->len > 0)
         {
+          td_metrics_add (TD_METRIC_STORE_QUEUE_LENGTH, -(gint64) batch->len);
           run_batch (self, batch);
           outbox_post (self->outbox, g_steal_pointer (&batch));
         }
@@ -300,6 +313,7 @@ td_store_worker_run (TdStoreWorker  *self,
   job->result_free = result_free;
   job->done = done;
   job->user_data = user_data;
+  job->queued_us = g_get_monotonic_time ();
 
   g_atomic_int_inc (&self->outbox->pending);
 
@@ -316,6 +330,7 @@ td_store_worker_run (TdStoreWorker  *self,
       return;
     }
 
+  td_metrics_inc (TD_METRIC_STORE_QUEUE_LENGTH);
   g_async_queue_push (self->queue, job);
 }
 

@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "td-metrics.h"
 #include "td-proto.h"
 #include "td-transport-private.h"
 
@@ -343,6 +344,7 @@ reap_conn (TdTransport *self,
   unlink_all (self, conn);
   g_queue_unlink (&self->conns, &conn->all_link);
   count_address (self, conn->address, -1);
+  td_metrics_add (TD_METRIC_CONNECTIONS, -1);
   g_debug ("%s: closed with %u", conn->peer, code);
   if (self->callbacks.closed != NULL)
     self->callbacks.closed (conn, code, self->user_data);
@@ -479,6 +481,8 @@ wrote_informational_cb (SoupServerMessage *msg,
     }
   g_queue_push_tail_link (&self->conns, &conn->all_link);
   count_address (self, address, +1);
+  td_metrics_inc (TD_METRIC_CONNECTIONS_OPENED);
+  td_metrics_add (TD_METRIC_CONNECTIONS, 1);
   g_debug ("%s: opened (%s)", peer, G_OBJECT_TYPE_NAME (stream));
   if (self->callbacks.opened != NULL)
     self->callbacks.opened (conn, self->user_data);
@@ -523,6 +527,7 @@ handshake_cb (SoupServer        *server,
           /* Debug only: a flood of these must not flood the log too. */
           g_debug ("%s: refused, already %u connections from that address",
                    address, self->max_per_address);
+          td_metrics_inc (TD_METRIC_HANDSHAKES_REFUSED_PER_ADDRESS);
           soup_server_message_set_status (msg, 429, "Too Many Requests");
           soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
                                             busy, sizeof busy - 1);
@@ -541,6 +546,7 @@ handshake_cb (SoupServer        *server,
       if (origin != NULL && !g_strv_contains ((const char * const *) self->allowed_origins, origin))
         {
           g_debug ("handshake refused: origin %s is not allowed", origin);
+          td_metrics_inc (TD_METRIC_HANDSHAKES_REFUSED_ORIGIN);
           soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
           soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC,
                                             forbidden, sizeof forbidden - 1);
