@@ -7,6 +7,12 @@
  * reach group members without a store round trip; it is loaded at start,
  * changed by the sessions' group jobs and reread after directory reloads
  * (department groups follow the directory).
+ *
+ * In a cluster (--redis) each of these also goes to the other nodes as a
+ * backplane event, and td_server_remote_event() below is the receiving
+ * end: the same local delivery, for what another node committed.  Group
+ * changes found by a directory reload are not published: every node
+ * reloads the directory and tells its own sessions.
  */
 #define G_LOG_DOMAIN "tidingsd"
 
@@ -18,11 +24,12 @@
 
 /* ---- sending ---- */
 
-void
-_td_server_send_to_user (TdServer     *self,
-                         TdRosterUser *user,
-                         TdSession    *except,
-                         GBytes       *frame)
+/* To this node's sessions of @user only. */
+static void
+send_local (TdServer     *self,
+            TdRosterUser *user,
+            TdSession    *except,
+            GBytes       *frame)
 {
   if (user == NULL)
     return;
@@ -35,6 +42,63 @@ _td_server_send_to_user (TdServer     *self,
     }
 }
 
+/* Asks the other nodes to send @frame to their sessions of @ids. */
+static void
+publish_frame (TdServer *self, GArray *ids, GBytes *frame)
+{
+  g_autoptr(TdBackplaneEvent) event = NULL;
+
+  if (self->backplane == NULL || ids->len == 0)
+    return;
+  event = td_backplane_event_new (TD_BACKPLANE_FRAME);
+  g_array_append_vals (event->users, ids->data, ids->len);
+  event->frame = g_bytes_ref (frame);
+  td_backplane_publish (self->backplane, event);
+}
+
+void
+_td_server_send_to_user (TdServer     *self,
+                         TdRosterUser *user,
+                         TdSession    *except,
+                         GBytes       *frame)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (user == NULL)
+    return;
+  send_local (self, user, except, frame);
+  g_array_append_val (ids, user->id);
+  publish_frame (self, ids, frame);
+}
+
+static void
+send_to_group (TdServer   *self,
+               TdGroup    *group,
+               const char *skip_login,
+               TdSession  *except,
+               GBytes     *frame,
+               gboolean    publish)
+{
+  const char * const *members = td_group_get_members (group);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint i = 0; members[i] != NULL; i++)
+    {
+      TdRosterUser *user;
+
+      if (g_strcmp0 (members[i], skip_login) == 0)
+        continue;
+      user = td_roster_lookup (self->roster, members[i]);
+      if (user == NULL)
+        continue;
+      send_local (self, user, except, frame);
+      g_array_append_val (ids, user->id);
+    }
+  /* One event for the whole group, not one per member. */
+  if (publish)
+    publish_frame (self, ids, frame);
+}
+
 void
 _td_server_send_to_group (TdServer   *self,
                           TdGroup    *group,
@@ -42,14 +106,7 @@ _td_server_send_to_group (TdServer   *self,
                           TdSession  *except,
                           GBytes     *frame)
 {
-  const char * const *members = td_group_get_members (group);
-
-  for (guint i = 0; members[i] != NULL; i++)
-    {
-      if (g_strcmp0 (members[i], skip_login) == 0)
-        continue;
-      _td_server_send_to_user (self, td_roster_lookup (self->roster, members[i]), except, frame);
-    }
+  send_to_group (self, group, skip_login, except, frame, TRUE);
 }
 
 /* One message to every device of @user but @except, in mailbox order. */
@@ -75,6 +132,31 @@ fan_out (TdRosterUser *user, TdSession *except, TdMessage *message)
     }
 }
 
+/* The other nodes deliver @message to their sessions of users[i] as
+ * seqs[i]; a node that missed an earlier one reads the mailbox instead. */
+static void
+publish_mailbox (TdServer *self, TdMessage *message, GArray *users, GArray *seqs)
+{
+  g_autoptr(TdBackplaneEvent) event = NULL;
+
+  if (self->backplane == NULL || users->len == 0)
+    return;
+  event = td_backplane_event_new (TD_BACKPLANE_MAILBOX);
+  event->message = td_message_ref (message);
+  g_array_append_vals (event->users, users->data, users->len);
+  g_array_append_vals (event->seqs, seqs->data, seqs->len);
+  td_backplane_publish (self->backplane, event);
+}
+
+static void
+add_copy (GArray *users, GArray *seqs, gint64 user_id, TdMessage *copy)
+{
+  gint64 seq = td_message_get_seq (copy);
+
+  g_array_append_val (users, user_id);
+  g_array_append_val (seqs, seq);
+}
+
 void
 _td_server_deliver_message (TdServer                *self,
                             TdSession               *except,
@@ -82,11 +164,19 @@ _td_server_deliver_message (TdServer                *self,
                             gint64                   recipient_id,
                             const TdStoreSendResult *result)
 {
+  g_autoptr(GArray) users = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+
   if (result->duplicate)
     return;
   fan_out (td_roster_lookup_id (self->roster, recipient_id), except, result->recipient_copy);
+  add_copy (users, seqs, recipient_id, result->recipient_copy);
   if (recipient_id != sender_id)
-    fan_out (td_roster_lookup_id (self->roster, sender_id), except, result->sender_copy);
+    {
+      fan_out (td_roster_lookup_id (self->roster, sender_id), except, result->sender_copy);
+      add_copy (users, seqs, sender_id, result->sender_copy);
+    }
+  publish_mailbox (self, result->recipient_copy, users, seqs);
 }
 
 void
@@ -95,6 +185,9 @@ _td_server_deliver_group (TdServer                     *self,
                           gint64                        sender_id,
                           const TdStoreGroupSendResult *result)
 {
+  g_autoptr(GArray) users = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+
   if (result->duplicate)
     return;
   /* Each member's copy carries that member's own mailbox seq. */
@@ -103,8 +196,11 @@ _td_server_deliver_group (TdServer                     *self,
       TdStoreDelivery *delivery = g_ptr_array_index (result->deliveries, i);
 
       fan_out (td_roster_lookup_id (self->roster, delivery->user_id), except, delivery->copy);
+      add_copy (users, seqs, delivery->user_id, delivery->copy);
     }
   fan_out (td_roster_lookup_id (self->roster, sender_id), except, result->sender_copy);
+  add_copy (users, seqs, sender_id, result->sender_copy);
+  publish_mailbox (self, result->sender_copy, users, seqs);
 }
 
 /* ---- group cache ---- */
@@ -128,7 +224,8 @@ _td_server_lookup_group (TdServer *self, gint64 group_id)
 
 /* Tells @logins that they are no longer in @group. */
 static void
-send_removed (TdServer *self, TdGroup *group, const char * const *logins, TdSession *except)
+send_removed (TdServer *self, TdGroup *group, const char * const *logins, TdSession *except,
+              gboolean publish)
 {
   g_autoptr(TdFrame) frame = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -142,8 +239,41 @@ send_removed (TdServer *self, TdGroup *group, const char * const *logins, TdSess
       /* Someone removed and added back in one update is still a member. */
       if (td_group_has_member (group, logins[i]))
         continue;
-      _td_server_send_to_user (self, td_roster_lookup (self->roster, logins[i]), except, bytes);
+      if (publish)
+        _td_server_send_to_user (self, td_roster_lookup (self->roster, logins[i]), except, bytes);
+      else
+        send_local (self, td_roster_lookup (self->roster, logins[i]), except, bytes);
     }
+}
+
+/* The other nodes reread group @group_id into their caches. */
+static void
+publish_group (TdServer *self, gint64 group_id)
+{
+  g_autoptr(TdBackplaneEvent) event = NULL;
+
+  if (self->backplane == NULL)
+    return;
+  event = td_backplane_event_new (TD_BACKPLANE_GROUPS);
+  event->id = group_id;
+  td_backplane_publish (self->backplane, event);
+}
+
+static void
+group_changed (TdServer           *self,
+               TdGroup            *group,
+               const char * const *removed,
+               TdSession          *except,
+               gboolean            publish)
+{
+  g_autoptr(TdFrame) frame = td_frame_new_group (NULL, group, FALSE);
+  g_autoptr(GBytes) bytes = _td_frame_to_bytes (frame);
+
+  cache_put (self, group);
+  if (publish)
+    publish_group (self, td_group_get_id (group));
+  send_to_group (self, group, NULL, except, bytes, publish);
+  send_removed (self, group, removed, except, publish);
 }
 
 void
@@ -152,12 +282,7 @@ _td_server_group_changed_except (TdServer           *self,
                                  const char * const *removed,
                                  TdSession          *except)
 {
-  g_autoptr(TdFrame) frame = td_frame_new_group (NULL, group, FALSE);
-  g_autoptr(GBytes) bytes = _td_frame_to_bytes (frame);
-
-  cache_put (self, group);
-  _td_server_send_to_group (self, group, NULL, except, bytes);
-  send_removed (self, group, removed, except);
+  group_changed (self, group, removed, except, TRUE);
 }
 
 void
@@ -165,14 +290,31 @@ _td_server_group_changed (TdServer           *self,
                           TdGroup            *group,
                           const char * const *removed)
 {
-  _td_server_group_changed_except (self, group, removed, NULL);
+  group_changed (self, group, removed, NULL, TRUE);
 }
+
+static void
+group_deleted (TdServer           *self,
+               gint64              group_id,
+               const char * const *removed,
+               TdSession          *except,
+               gboolean            publish);
 
 void
 _td_server_group_deleted_except (TdServer           *self,
                                  gint64              group_id,
                                  const char * const *removed,
                                  TdSession          *except)
+{
+  group_deleted (self, group_id, removed, except, TRUE);
+}
+
+static void
+group_deleted (TdServer           *self,
+               gint64              group_id,
+               const char * const *removed,
+               TdSession          *except,
+               gboolean            publish)
 {
   TdGroup *cached = _td_server_lookup_group (self, group_id);
   g_autoptr(TdGroup) gone = NULL;
@@ -185,7 +327,9 @@ _td_server_group_deleted_except (TdServer           *self,
     gone = td_group_new (group_id, TD_GROUP_ADHOC, "group", NULL, NULL);
   if (self->groups != NULL)
     g_hash_table_remove (self->groups, &group_id);
-  send_removed (self, gone, removed, except);
+  if (publish)
+    publish_group (self, group_id);
+  send_removed (self, gone, removed, except, publish);
 }
 
 void
@@ -193,7 +337,7 @@ _td_server_group_deleted (TdServer           *self,
                           gint64              group_id,
                           const char * const *removed)
 {
-  _td_server_group_deleted_except (self, group_id, removed, NULL);
+  group_deleted (self, group_id, removed, NULL, TRUE);
 }
 
 /* Logins of @old that are not in @now (NULL-terminated, owned strings). */
@@ -272,12 +416,12 @@ groups_job_done (gpointer result, const GError *error, gpointer user_data)
           continue;
         }
       if (old == NULL)
-        _td_server_group_changed (self, group, NULL);
+        group_changed (self, group, NULL, NULL, FALSE);
       else if (!same_group (old, group))
         {
           g_auto(GStrv) gone = members_gone (old, group);
 
-          _td_server_group_changed (self, group, (const char * const *) gone);
+          group_changed (self, group, (const char * const *) gone, NULL, FALSE);
         }
     }
 
@@ -296,7 +440,7 @@ groups_job_done (gpointer result, const GError *error, gpointer user_data)
       if (job->initial || td_group_get_kind (old) != TD_GROUP_DEPARTMENT)
         g_hash_table_remove (self->groups, &id);
       else
-        _td_server_group_deleted (self, id, (const char * const *) gone);
+        group_deleted (self, id, (const char * const *) gone, NULL, FALSE);
     }
 }
 
@@ -396,7 +540,8 @@ push_item (TdServer *self, PushItem *item)
                               recipient->until_ms, recipient->read);
       frame = td_frame_new_reminder (NULL, view);
       bytes = _td_frame_to_bytes (frame);
-      _td_server_send_to_user (self, user, NULL, bytes);
+      /* Other nodes push it to their own sessions (a "reminder" event). */
+      send_local (self, user, NULL, bytes);
     }
 }
 
@@ -441,6 +586,13 @@ void
 _td_server_push_reminder (TdServer *self, gint64 rid)
 {
   push_up_to (self, rid);
+  if (self->backplane != NULL)
+    {
+      g_autoptr(TdBackplaneEvent) event = td_backplane_event_new (TD_BACKPLANE_REMINDER);
+
+      event->id = rid;
+      td_backplane_publish (self->backplane, event);
+    }
 }
 
 typedef struct {
@@ -519,4 +671,134 @@ void
 _td_server_push_stop (TdServer *self)
 {
   g_clear_handle_id (&self->reminder_poll_id, g_source_remove);
+}
+
+/* ---- events from other nodes ---- */
+
+typedef struct {
+  TdServer *server;
+  gint64    group_id;
+  TdGroup  *group;     /* NULL: deleted */
+} RereadJob;
+
+static void
+reread_job_free (gpointer data)
+{
+  RereadJob *job = data;
+
+  g_clear_pointer (&job->group, td_group_unref);
+  g_free (job);
+}
+
+static gpointer
+reread_job_run (TdStore *store, gpointer data, GError **error)
+{
+  RereadJob *job = data;
+  g_autoptr(GError) local_error = NULL;
+
+  job->group = td_store_get_group (store, job->group_id, &local_error);
+  if (job->group == NULL && !g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return job;
+}
+
+static void
+reread_job_done (gpointer result, const GError *error, gpointer user_data)
+{
+  RereadJob *job = user_data;
+  TdServer *self = job->server;
+
+  if (error != NULL)
+    {
+      /* The next catch-up (reconnect, resync) rereads every group. */
+      g_warning ("cannot reread group %" G_GINT64_FORMAT ": %s", job->group_id, error->message);
+      return;
+    }
+  if (self->groups == NULL || self->stopping)
+    return;
+  /* Members were told by the node that made the change ("frame" events);
+   * only the cache for typing and receipts is updated here. */
+  if (job->group != NULL)
+    cache_put (self, job->group);
+  else
+    g_hash_table_remove (self->groups, &job->group_id);
+}
+
+static void
+reread_group (TdServer *self, gint64 group_id)
+{
+  RereadJob *job;
+
+  if (self->worker == NULL || self->stopping)
+    return;
+  job = g_new0 (RereadJob, 1);
+  job->server = self;
+  job->group_id = group_id;
+  td_store_worker_run (self->worker, reread_job_run, job, reread_job_free, NULL,
+                       reread_job_done, job);
+}
+
+void
+_td_server_catch_up_all (TdServer *self)
+{
+  g_autoptr(GPtrArray) online = td_roster_online_users (self->roster);
+
+  for (guint i = 0; i < online->len; i++)
+    {
+      TdRosterUser *user = g_ptr_array_index (online, i);
+
+      for (guint j = 0; j < user->sessions->len; j++)
+        _td_session_catch_up (g_ptr_array_index (user->sessions, j));
+    }
+  /* Group changes made elsewhere meanwhile: reread quietly (their members
+   * get the current groups at their next login at the latest). */
+  load_groups (self, TRUE);
+}
+
+void
+_td_server_remote_event (TdServer *self, const TdBackplaneEvent *event)
+{
+  if (self->stopping)
+    return;
+  switch (event->kind)
+    {
+    case TD_BACKPLANE_MAILBOX:
+      for (guint i = 0; i < event->users->len; i++)
+        {
+          TdRosterUser *user = td_roster_lookup_id (self->roster,
+                                                    g_array_index (event->users, gint64, i));
+          g_autoptr(TdMessage) copy = NULL;
+
+          if (user == NULL || user->sessions->len == 0)
+            continue;
+          /* td_session_deliver() sends it if it is the next one, and reads
+           * the mailbox when something came before it that this node did
+           * not see (another node's message, an event lost in an outage). */
+          copy = td_message_with_seq (event->message, g_array_index (event->seqs, gint64, i));
+          fan_out (user, NULL, copy);
+        }
+      break;
+    case TD_BACKPLANE_FRAME:
+      for (guint i = 0; i < event->users->len; i++)
+        send_local (self, td_roster_lookup_id (self->roster, g_array_index (event->users, gint64, i)),
+                    NULL, event->frame);
+      break;
+    case TD_BACKPLANE_GROUPS:
+      reread_group (self, event->id);
+      break;
+    case TD_BACKPLANE_REMINDER:
+      push_up_to (self, event->id);
+      break;
+    case TD_BACKPLANE_RESYNC:
+      _td_server_catch_up_all (self);
+      break;
+    case TD_BACKPLANE_PRESENCE:
+    case TD_BACKPLANE_HELLO:
+    case TD_BACKPLANE_BYE:
+    default:
+      break;
+    }
 }

@@ -19,6 +19,7 @@ roster_user_free (TdRosterUser *user)
   g_free (user->department);
   g_free (user->title);
   g_ptr_array_unref (user->sessions);
+  g_clear_pointer (&user->remote, g_hash_table_unref);
   g_free (user);
 }
 
@@ -70,6 +71,7 @@ merge_user (TdRoster *self, const TdStoreUser *su)
       user->login = g_strdup (su->login);
       user->sessions = g_ptr_array_new ();
       user->status = TD_PRESENCE_ONLINE;
+      user->shown = TD_PRESENCE_OFFLINE;
       g_hash_table_insert (self->by_login, user->login, user);
     }
   if (user->id != su->id)
@@ -164,7 +166,75 @@ td_roster_get_n_users (TdRoster *self)
 TdPresence
 td_roster_user_presence (const TdRosterUser *user)
 {
-  return user->sessions->len == 0 ? TD_PRESENCE_OFFLINE : user->status;
+  TdPresence best = TD_PRESENCE_OFFLINE;
+  gint64 best_time = G_MININT64;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (user->sessions->len > 0)
+    {
+      best = user->status;
+      best_time = user->status_time;
+    }
+  if (user->remote == NULL)
+    return best;
+  /* The latest choice wins, wherever it was made: someone who set "away"
+   * on the laptop connected to another node is away everywhere. */
+  g_hash_table_iter_init (&iter, user->remote);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const TdRosterRemote *r = value;
+
+      if (best == TD_PRESENCE_OFFLINE || r->time_ms > best_time)
+        {
+          best = r->status;
+          best_time = r->time_ms;
+        }
+    }
+  return best;
+}
+
+void
+td_roster_set_remote (TdRoster     *self,
+                      TdRosterUser *user,
+                      const char   *node,
+                      TdPresence    status,
+                      gint64        time_ms)
+{
+  TdRosterRemote *r;
+
+  if (status == TD_PRESENCE_OFFLINE)
+    {
+      if (user->remote != NULL)
+        g_hash_table_remove (user->remote, node);
+      if (user->remote != NULL && g_hash_table_size (user->remote) == 0)
+        g_clear_pointer (&user->remote, g_hash_table_unref);
+      return;
+    }
+  if (user->remote == NULL)
+    user->remote = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r = g_new (TdRosterRemote, 1);
+  r->status = status;
+  r->time_ms = time_ms;
+  g_hash_table_replace (user->remote, g_strdup (node), r);
+}
+
+GPtrArray *
+td_roster_forget_node (TdRoster *self, const char *node)
+{
+  GPtrArray *users = g_ptr_array_new ();
+  GHashTableIter iter;
+  TdRosterUser *user;
+
+  /* O(directory): runs when a node leaves or dies, not per message. */
+  g_hash_table_iter_init (&iter, self->by_login);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &user))
+    if (user->remote != NULL && g_hash_table_contains (user->remote, node))
+      {
+        td_roster_set_remote (self, user, node, TD_PRESENCE_OFFLINE, 0);
+        g_ptr_array_add (users, user);
+      }
+  return users;
 }
 
 TdRole

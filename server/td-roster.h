@@ -1,6 +1,6 @@
 /* td-roster.h - the server's in-memory view of the directory: who exists,
- * which sessions each person has open, and their presence.  Main thread
- * only.  Entries are never freed while the server runs (a person removed
+ * which sessions each person has open, and their presence (here and, in a
+ * cluster, on the other nodes).  Main thread only.  Entries are never freed while the server runs (a person removed
  * from the directory is marked so), which lets sessions keep plain
  * pointers to them. */
 #pragma once
@@ -22,8 +22,18 @@ typedef struct {
   gboolean    bot;          /* role "bot": an account driven by an API key */
   gboolean    disabled;     /* disabled or removed from the directory */
   TdPresence  status;       /* chosen by the latest device; meaningful while online */
+  gint64      status_time;  /* real ms of the latest change of status on this node */
   GPtrArray  *sessions;     /* TdSession*, authenticated and open */
+  /* Other nodes of a cluster where this person is connected: node id ->
+   * TdRosterRemote*; NULL when none. */
+  GHashTable *remote;
+  TdPresence  shown;        /* the presence last told to everyone */
 } TdRosterUser;
+
+typedef struct {
+  TdPresence status;
+  gint64     time_ms;
+} TdRosterRemote;
 
 typedef struct _TdRoster TdRoster;
 
@@ -38,7 +48,15 @@ guint         td_roster_get_n_users  (TdRoster *self);
  * person added by tidingsctl since the last reload). */
 TdRosterUser *td_roster_ensure       (TdRoster *self, const TdStoreUser *user);
 
+/* What everyone sees: offline without any session on any node, else the
+ * status most recently chosen on any node (this one or another). */
 TdPresence    td_roster_user_presence (const TdRosterUser *user);
+/* @user's presence on another node (OFFLINE: no longer connected there). */
+void          td_roster_set_remote   (TdRoster *self, TdRosterUser *user, const char *node,
+                                      TdPresence status, gint64 time_ms);
+/* Forgets everything known from @node; returns the users who had an
+ * entry from it (TdRosterUser*). */
+GPtrArray    *td_roster_forget_node  (TdRoster *self, const char *node);
 TdRole        td_roster_user_role    (const TdRosterUser *user);
 /* The directory entry, with presence and role. */
 TdUser       *td_roster_user_to_proto (const TdRosterUser *user);

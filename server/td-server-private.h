@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "td-backplane.h"
 #include "td-server.h"
 #include "td-session.h"
 #include "td-store-worker.h"
@@ -36,6 +37,12 @@ struct _TdServer
   SoupServer    *http;
   TdRoster      *roster;
   TdWebhooks    *webhooks;       /* outgoing webhook dispatcher (td-webhooks.c) */
+  /* TRUE while the Redis backplane is connected (kept by the cluster code);
+   * read by /api/v1/health and /metrics.  Always FALSE without --redis. */
+  gboolean       backplane_connected;
+  /* With --redis: the cluster connection (td-backplane.c), else NULL and
+   * nothing below the sessions knows about other nodes. */
+  TdBackplane   *backplane;
   /* Group memberships of ad-hoc and department groups, for fan-out of
    * typing and receipts without a store round trip: gint64* id ->
    * TdGroup* (td-push.c keeps it current). */
@@ -62,8 +69,12 @@ struct _TdServer
   gboolean       stopping;
 };
 
-/* Tells everybody logged in that @user's presence changed. */
+/* @user's presence on this node changed (first session, last session
+ * closed, a new status): tells the other nodes and everybody logged in. */
 void _td_server_broadcast_presence (TdServer *self, TdRosterUser *user);
+/* Sends "presence" to everybody logged in here if what they should see of
+ * @user differs from what they were last told. */
+void _td_server_show_presence      (TdServer *self, TdRosterUser *user);
 /* A session finished authenticating / was closed. */
 void _td_server_session_authenticated (TdServer *self, TdSession *session);
 
@@ -108,5 +119,15 @@ TdGroup *_td_server_lookup_group (TdServer *self, gint64 group_id);
 /* A reminder was committed: pushes it (as each recipient sees it) to the
  * recipients' open sessions.  Reads the recipients from the store. */
 void _td_server_push_reminder   (TdServer *self, gint64 rid);
+
+/* ---- cluster (td-push.c) ---- */
+
+/* An event another node published: delivers what it names to this node's
+ * sessions (mailbox, frame), rereads a group, pushes a reminder, or
+ * catches everyone up (resync).  Presence is handled in td-server.c. */
+void _td_server_remote_event    (TdServer *self, const TdBackplaneEvent *event);
+/* Every session here reads its mailbox from its delivered seq (events may
+ * have been missed), and the group cache is reread quietly. */
+void _td_server_catch_up_all    (TdServer *self);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "td-api.h"
 #include "td-directory-import.h"
+#include "td-metrics.h"
 #include "td-password.h"
 #include "td-server-private.h"
 #include "td-sqlite-store.h"
@@ -39,6 +40,7 @@ td_server_dispose (GObject *object)
   TdServer *self = TD_SERVER (object);
 
   td_server_stop (self);
+  g_clear_object (&self->backplane);
   g_clear_object (&self->transport);
   g_clear_object (&self->webhooks);
   g_clear_object (&self->worker);
@@ -100,14 +102,22 @@ td_server_get_port (TdServer *self)
 /* ---- presence ---- */
 
 void
-_td_server_broadcast_presence (TdServer *self, TdRosterUser *user)
+_td_server_show_presence (TdServer *self, TdRosterUser *user)
 {
-  g_autoptr(TdFrame) frame = td_frame_new_presence (user->login, td_roster_user_presence (user));
-  g_autoptr(GPtrArray) online = td_roster_online_users (self->roster);
+  TdPresence presence = td_roster_user_presence (user);
+  g_autoptr(TdFrame) frame = NULL;
+  g_autoptr(GPtrArray) online = NULL;
   g_autoptr(GBytes) bytes = NULL;
   char *text;
   gsize len;
 
+  /* In a cluster a second device on another node, or an event repeating
+   * what a snapshot said, changes nothing anyone sees. */
+  if (presence == user->shown)
+    return;
+  user->shown = presence;
+  frame = td_frame_new_presence (user->login, presence);
+  online = td_roster_online_users (self->roster);
   text = td_frame_encode (frame, &len);
   bytes = g_bytes_new_take (text, len);
   for (guint i = 0; i < online->len; i++)
@@ -116,6 +126,135 @@ _td_server_broadcast_presence (TdServer *self, TdRosterUser *user)
       for (guint j = 0; j < other->sessions->len; j++)
         td_session_send_bytes (g_ptr_array_index (other->sessions, j), bytes);
     }
+}
+
+void
+_td_server_broadcast_presence (TdServer *self, TdRosterUser *user)
+{
+  user->status_time = g_get_real_time () / 1000;
+  if (self->backplane != NULL)
+    td_backplane_set_presence (self->backplane, user->login,
+                               user->sessions->len > 0 ? user->status : TD_PRESENCE_OFFLINE,
+                               user->status_time);
+  _td_server_show_presence (self, user);
+}
+
+/* ---- cluster ---- */
+
+static void
+backplane_connected_cb (TdBackplane *bp, gpointer user_data)
+{
+  TdServer *self = user_data;
+
+  self->backplane_connected = TRUE;
+  /* Whatever was published while this node was not listening is lost:
+   * every session reads its mailbox from where it is. */
+  if (!self->stopping)
+    _td_server_catch_up_all (self);
+}
+
+static void
+backplane_disconnected_cb (TdBackplane *bp, gpointer user_data)
+{
+  TdServer *self = user_data;
+
+  self->backplane_connected = FALSE;
+}
+
+static void
+backplane_event_cb (TdBackplane *bp, const TdBackplaneEvent *event, gpointer user_data)
+{
+  TdServer *self = user_data;
+  TdRosterUser *user;
+
+  if (self->stopping)
+    return;
+  if (event->kind != TD_BACKPLANE_PRESENCE)
+    {
+      _td_server_remote_event (self, event);
+      return;
+    }
+  user = td_roster_lookup (self->roster, event->login);
+  if (user == NULL)
+    return;
+  td_roster_set_remote (self->roster, user, event->node, event->status, event->time_ms);
+  _td_server_show_presence (self, user);
+}
+
+static void
+backplane_node_presence_cb (TdBackplane *bp,
+                            const char  *node,
+                            GHashTable  *entries,
+                            gboolean     died,
+                            gpointer     user_data)
+{
+  TdServer *self = user_data;
+  g_autoptr(GPtrArray) forgotten = td_roster_forget_node (self->roster, node);
+  g_autoptr(GHashTable) touched = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  guint went_offline = 0;
+
+  for (guint i = 0; i < forgotten->len; i++)
+    g_hash_table_add (touched, g_ptr_array_index (forgotten, i));
+  if (entries != NULL)
+    {
+      g_hash_table_iter_init (&iter, entries);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          TdRosterUser *user = td_roster_lookup (self->roster, key);
+          const TdBackplanePresence *p = value;
+
+          if (user == NULL)
+            continue;
+          td_roster_set_remote (self->roster, user, node, p->status, p->time_ms);
+          g_hash_table_add (touched, user);
+        }
+    }
+  if (self->stopping)
+    return;
+
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      TdRosterUser *user = key;
+      TdPresence before = user->shown;
+
+      _td_server_show_presence (self, user);
+      if (before != TD_PRESENCE_OFFLINE && user->shown == TD_PRESENCE_OFFLINE)
+        went_offline++;
+    }
+  if (entries == NULL && died)
+    g_warning ("backplane: node %s stopped answering: %u users offline", node, went_offline);
+  else if (entries == NULL)
+    g_message ("backplane: node %s left the cluster: %u users offline", node, went_offline);
+  else
+    g_debug ("backplane: node %s has %u people connected", node, g_hash_table_size (entries));
+}
+
+static gboolean
+start_backplane (TdServer *self, GError **error)
+{
+  static const TdBackplaneCallbacks callbacks = {
+    backplane_connected_cb, backplane_disconnected_cb, backplane_event_cb,
+    backplane_node_presence_cb,
+  };
+  g_autofree char *node = NULL;
+
+  if (self->config->redis_url == NULL || self->config->redis_url[0] == '\0')
+    return TRUE;   /* a single node: no Redis at all */
+  if (self->config->node_id != NULL && self->config->node_id[0] != '\0')
+    node = g_strdup (self->config->node_id);
+  else
+    node = g_strdup_printf ("%s:%u", g_get_host_name (), self->port);
+  self->backplane = td_backplane_new (self->config->redis_url, node, &callbacks, self, error);
+  if (self->backplane == NULL)
+    return FALSE;
+  g_message ("backplane: node %s joining through %s", node, td_backplane_get_url (self->backplane));
+  /* Connects in the background: until Redis answers this node serves its
+   * own clients, and catches up once it is connected. */
+  td_backplane_start (self->backplane);
+  return TRUE;
 }
 
 void
@@ -394,6 +533,23 @@ send_json (SoupServerMessage *msg, guint status, JsonBuilder *builder)
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, len);
 }
 
+/* The node's name in a cluster: --node-id, else HOSTNAME:PORT. */
+static char *
+node_name (TdServer *self)
+{
+  if (self->config->node_id != NULL && self->config->node_id[0] != '\0')
+    return g_strdup (self->config->node_id);
+  return g_strdup_printf ("%s:%u", g_get_host_name (), self->port);
+}
+
+static const char *
+backplane_state (TdServer *self)
+{
+  if (self->config->redis_url == NULL || self->config->redis_url[0] == '\0')
+    return "none";
+  return self->backplane_connected ? "connected" : "disconnected";
+}
+
 static void
 health_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -403,6 +559,7 @@ health_cb (SoupServer        *server,
 {
   TdServer *self = user_data;
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *node = node_name (self);
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_GET &&
       soup_server_message_get_method (msg) != SOUP_METHOD_HEAD)
@@ -418,8 +575,131 @@ health_cb (SoupServer        *server,
   json_builder_add_string_value (b, PACKAGE_VERSION);
   json_builder_set_member_name (b, "connections");
   json_builder_add_int_value (b, self->transport ? td_transport_get_n_connections (self->transport) : 0);
+  json_builder_set_member_name (b, "node");
+  json_builder_add_string_value (b, node);
+  json_builder_set_member_name (b, "store");
+  json_builder_add_string_value (b, self->store != NULL ? td_store_kind (self->store) : "none");
+  json_builder_set_member_name (b, "backplane");
+  json_builder_add_string_value (b, backplane_state (self));
   json_builder_end_object (b);
   send_json (msg, self->stopping ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, b);
+}
+
+/* ---- /metrics (Prometheus text format 0.0.4, td-metrics.c) ----
+ * Counters and histograms are kept by the code they measure; gauges of
+ * the server's own state are set here, just before rendering.  Each scrape
+ * also runs one small store job (the webhook queue length): its outcome is
+ * tidings_store_up, so a store that stopped answering shows up in the
+ * metrics and not only as slow logins. */
+
+typedef struct {
+  TdServer          *server;
+  SoupServerMessage *msg;
+} Scrape;
+
+static void
+scrape_free (gpointer data)
+{
+  Scrape *scrape = data;
+
+  g_object_unref (scrape->server);
+  g_object_unref (scrape->msg);
+  g_free (scrape);
+}
+
+static void
+send_metrics (TdServer *self, SoupServerMessage *msg)
+{
+  g_autoptr(GString) out = g_string_sized_new (8192);
+  g_autoptr(GPtrArray) online = td_roster_online_users (self->roster);
+  g_autofree char *node = node_name (self);
+  gint64 sessions = 0;
+  gsize len;
+
+  for (guint i = 0; i < online->len; i++)
+    sessions += ((TdRosterUser *) g_ptr_array_index (online, i))->sessions->len;
+  td_metrics_set (TD_METRIC_SESSIONS, sessions);
+  td_metrics_set (TD_METRIC_USERS_ONLINE, online->len);
+  td_metrics_set (TD_METRIC_BACKPLANE_CONNECTED, self->backplane_connected ? 1 : 0);
+  if (self->backplane != NULL)
+    {
+      /* Counted by td-backplane.c; mirrored here (they only grow). */
+      td_metrics_set (TD_METRIC_BACKPLANE_NODES, td_backplane_get_n_nodes (self->backplane));
+      td_metrics_set (TD_METRIC_BACKPLANE_EVENTS_IN, td_backplane_get_events_in (self->backplane));
+      td_metrics_set (TD_METRIC_BACKPLANE_EVENTS_OUT, td_backplane_get_events_out (self->backplane));
+    }
+  td_metrics_set_info (PACKAGE_VERSION, node,
+                       self->store != NULL ? td_store_kind (self->store) : "none");
+
+  td_metrics_render (out);
+  len = out->len;
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, TD_METRICS_CONTENT_TYPE, SOUP_MEMORY_TAKE,
+                                    g_string_free (g_steal_pointer (&out), FALSE), len);
+}
+
+static gpointer
+scrape_job_run (TdStore *store, gpointer data, GError **error)
+{
+  g_autoptr(GPtrArray) hooks = td_store_list_webhooks (store, error);
+  gint64 *pending;
+
+  if (hooks == NULL)
+    return NULL;
+  pending = g_new0 (gint64, 1);
+  for (guint i = 0; i < hooks->len; i++)
+    *pending += ((TdStoreWebhook *) g_ptr_array_index (hooks, i))->pending;
+  return pending;
+}
+
+static void
+scrape_job_done (gpointer result, const GError *error, gpointer user_data)
+{
+  Scrape *scrape = user_data;
+
+  if (error != NULL)
+    {
+      /* The webhook gauge keeps its last value: store_up says it is old. */
+      g_debug ("metrics: the store did not answer: %s", error->message);
+      td_metrics_set (TD_METRIC_STORE_UP, 0);
+    }
+  else
+    {
+      td_metrics_set (TD_METRIC_STORE_UP, 1);
+      td_metrics_set (TD_METRIC_WEBHOOK_QUEUE_LENGTH, *(gint64 *) result);
+    }
+  send_metrics (scrape->server, scrape->msg);
+  soup_server_message_unpause (scrape->msg);
+}
+
+static void
+metrics_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  TdServer *self = user_data;
+  Scrape *scrape;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET &&
+      soup_server_message_get_method (msg) != SOUP_METHOD_HEAD)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+      return;
+    }
+  if (self->stopping || self->worker == NULL)
+    {
+      send_metrics (self, msg);
+      return;
+    }
+
+  scrape = g_new0 (Scrape, 1);
+  scrape->server = g_object_ref (self);
+  scrape->msg = g_object_ref (msg);
+  soup_server_message_pause (msg);
+  td_store_worker_run (self->worker, scrape_job_run, scrape, scrape_free, g_free,
+                       scrape_job_done, scrape);
 }
 
 static void
@@ -485,7 +765,14 @@ listing_job_done (gpointer result, const GError *error, gpointer user_data)
       g_warning ("cannot reload the directory: %s", error->message);
       return;
     }
-  td_roster_update (self->roster, listing->users, listing->departments);
+  {
+    guint before = td_roster_get_n_users (self->roster);
+
+    td_roster_update (self->roster, listing->users, listing->departments);
+    /* Newcomers may already be connected to other nodes. */
+    if (self->backplane != NULL && td_roster_get_n_users (self->roster) > before)
+      td_backplane_reload_nodes (self->backplane);
+  }
   g_debug ("directory reloaded: %u people", td_roster_get_n_users (self->roster));
   /* Department groups follow the directory: their members hear of it. */
   _td_server_refresh_groups (self);
@@ -553,9 +840,17 @@ load_store (TdServer *self, GError **error)
   g_autoptr(GPtrArray) users = NULL;
   g_autoptr(GPtrArray) departments = NULL;
 
-  self->store = TD_STORE (td_sqlite_store_new (self->config->data_dir, error));
+  self->store = td_store_open (self->config->store_url, self->config->data_dir, error);
   if (self->store == NULL)
     return FALSE;
+  if (self->config->store_url != NULL && *self->config->store_url != '\0')
+    {
+      g_autofree char *shown = td_store_url_redact (self->config->store_url);
+
+      g_message ("store: PostgreSQL at %s", shown);
+    }
+  else
+    g_message ("store: SQLite in %s", self->config->data_dir);
 
   if (self->config->directory_file != NULL)
     {
@@ -664,6 +959,7 @@ td_server_start (TdServer *self, GError **error)
    * a certificate, the one port speaks TLS only: nothing goes in clear. */
   self->http = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (self->http, "/api/v1/health", health_cb, self, NULL);
+  soup_server_add_handler (self->http, "/metrics", metrics_cb, self, NULL);
   td_api_register (self, self->http);
   self->reading = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
   g_signal_connect (self->http, "request-started", G_CALLBACK (request_started_cb), self);
@@ -693,6 +989,8 @@ td_server_start (TdServer *self, GError **error)
     return FALSE;
 
   _td_server_push_start (self);
+  if (!start_backplane (self, error))
+    return FALSE;
   td_webhooks_kick (self->webhooks);
   self->sweep_id = g_timeout_add_seconds (1, sweep_cb, self);
   self->reload_id = g_timeout_add_seconds (RELOAD_INTERVAL_S, reload_cb, self);
@@ -711,6 +1009,10 @@ td_server_stop (TdServer *self)
 
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_handle_id (&self->reload_id, g_source_remove);
+  /* First: the other nodes hear now that this node's people are gone
+   * (unless connected elsewhere), not when the heartbeat expires. */
+  if (self->backplane != NULL)
+    td_backplane_stop (self->backplane);
 
   /* Stop accepting, tell clients, then commit everything already queued:
    * a message whose "sent" cannot reach its sender any more is still stored,

@@ -59,6 +59,10 @@ char    *_td_session_disguise        (const char *login);
 /* Encodes @frame once for sending to many sessions. */
 GBytes  *_td_frame_to_bytes          (const TdFrame *frame);
 
+/* Reads the mailbox from the delivered seq now (cluster: after events may
+ * have been missed); harmless when nothing is new. */
+void     _td_session_catch_up        (TdSession *self);
+
 /* ---- td-session-groups.c ---- */
 
 /* Session start, steps "groups" and "reminders": loaded on the worker

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "td-metrics.h"
 #include "td-session-private.h"
 #include "td-webhook-events.h"
 
@@ -223,6 +224,7 @@ fail_auth (TdSession *self, const char *req, TdErrorCode code, const char *messa
 {
   self->state = TD_SESSION_NEW;
   self->failed_auths++;
+  td_metrics_inc (TD_METRIC_LOGINS_FAILED);
   _td_session_send_error (self, req, code, NULL, message);
   if (self->failed_auths >= TD_SERVER_MAX_FAILED_AUTH)
     td_session_close (self, TD_CLOSE_POLICY, "too many failed logins");
@@ -246,6 +248,7 @@ become_active (TdSession *self, AuthJob *job)
   self->state = TD_SESSION_ACTIVE;
   self->syncing = TRUE;
   self->failed_auths = 0;
+  td_metrics_inc (TD_METRIC_LOGINS_OK);
 
   _td_server_session_authenticated (server, self);
   /* Logged in: silence from now on means pings, then a close. */
@@ -531,6 +534,7 @@ fetch_job_done (gpointer result, const GError *error, gpointer user_data)
       frame = td_frame_new_message (msg);
       _td_session_send_frame (self, frame);
       self->delivered_seq = td_message_get_seq (msg);
+      td_metrics_inc (TD_METRIC_MESSAGES_DELIVERED_BACKLOG);
     }
 
   if (messages->len >= TD_SERVER_BACKLOG_PAGE || self->fetch_again)
@@ -580,6 +584,13 @@ start_fetch (TdSession *self)
 }
 
 void
+_td_session_catch_up (TdSession *self)
+{
+  if (self->state == TD_SESSION_ACTIVE)
+    start_fetch (self);
+}
+
+void
 td_session_deliver (TdSession *self, TdMessage *message, GBytes *frame)
 {
   gint64 seq = td_message_get_seq (message);
@@ -598,6 +609,7 @@ td_session_deliver (TdSession *self, TdMessage *message, GBytes *frame)
     {
       td_session_send_bytes (self, frame);
       self->delivered_seq = seq;
+      td_metrics_inc (TD_METRIC_MESSAGES_DELIVERED_LIVE);
       return;
     }
   /* A gap: read the mailbox rather than send out of order. */
@@ -738,6 +750,7 @@ send_job_done (gpointer result, const GError *error, gpointer user_data)
 
   if (duplicate)
     return;
+  td_metrics_inc (TD_METRIC_MESSAGES_STORED);
 
   if (job->group_id != 0)
     _td_server_deliver_group (server, self, job->sender_id, &job->group_result);
