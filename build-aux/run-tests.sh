@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs the whole suite: every meson test (GUI tests under Xvfb with a
-# private D-Bus session through build-aux/xvfb-session.sh), then the
-# stages that need their own builds or tools:
+# private D-Bus session through build-aux/xvfb-session.sh; the postgresql
+# suite, every integration test again on a private PostgreSQL cluster the
+# test starts itself; the cluster suite with its own redis-server), then
+# the stages that need their own builds or tools:
 #   fuzz       libFuzzer + ASan/UBSan on every fuzz target, 20 s each
 #   valgrind   tidingsd through a short session under valgrind memcheck
 #   sanitized  unit + integration suites against an ASan/UBSan build
@@ -44,7 +46,9 @@ stage() {
     name=$1
     shift
     echo "== $name"
+    started=$(date +%s)
     if "$@"; then
+        echo "== $name passed in $(( $(date +%s) - started )) s"
         ok=$((ok + 1))
     else
         echo "== $name FAILED" >&2

@@ -1,6 +1,7 @@
 /* td-ctl-private.h - helpers shared by the files of tidingsctl
  * (tidingsctl.c: options, store, passwords; td-ctl-user.c: "user ...";
- * td-ctl-integrations.c: apikey, webhook, broadcast, group).
+ * td-ctl-integrations.c: apikey, webhook, broadcast, group;
+ * td-ctl-migrate.c: migrate-from-sqlite).
  *
  * Functions returning int give an exit status to return at once, or -1
  * when the caller should carry on. */
@@ -31,6 +32,10 @@ int          _td_ctl_check_login    (const char *login);
 /* Name (required), department and title (nullable) as a directory allows. */
 int          _td_ctl_check_texts    (const char *name, const char *department, const char *title);
 
+/* The store the global options (or $TIDINGS_STORE, or the config file)
+ * name: a PostgreSQL URL in *@out_url, or else a SQLite data directory in
+ * *@out_data_dir (the other one NULL). */
+gboolean     _td_ctl_resolve_store  (char **out_url, char **out_data_dir, GError **error);
 TdStore     *_td_ctl_open_store     (GError **error);
 /* td_store_get_user() with "no user \"LOGIN\"" as its NOT_FOUND message. */
 TdStoreUser *_td_ctl_find_user      (TdStore *store, const char *login, GError **error);
@@ -55,5 +60,7 @@ int          _td_ctl_webhook        (const char *verb, int argc, char **argv);
 int          _td_ctl_group          (const char *verb, int argc, char **argv);
 /* "broadcast ..." and "broadcast status ID": @argv[0] is "broadcast". */
 int          _td_ctl_broadcast      (int argc, char **argv);
+/* "migrate-from-sqlite DIR": @argv[0] is "migrate-from-sqlite". */
+int          _td_ctl_migrate_from_sqlite (int argc, char **argv);
 
 G_END_DECLS

@@ -1,10 +1,13 @@
 /* tidingsctl.c - the administration tool: users, passwords, departments,
  * directory import, API keys, webhooks, broadcasts and groups, written
- * straight into the data directory.
+ * straight into the store of tidingsd, and the copy of a SQLite store into
+ * PostgreSQL (td-ctl-migrate.c).
  *
- * It opens the same SQLite file as tidingsd; WAL mode and the store's busy
- * timeout make that safe while the server runs.  Exit status: 0 success,
- * 1 runtime failure (one "tidingsctl: ..." line on stderr), 2 usage error.
+ * It opens the same store as tidingsd: the SQLite file in the data
+ * directory (WAL mode and the store's busy timeout make that safe while the
+ * server runs) or the PostgreSQL database named by --store.  Exit status:
+ * 0 success, 1 runtime failure (one "tidingsctl: ..." line on stderr),
+ * 2 usage error.
  */
 #define G_LOG_DOMAIN "tidingsctl"
 
@@ -20,18 +23,21 @@
 #include "td-ctl-private.h"
 #include "td-directory-import.h"
 #include "td-password.h"
-#include "td-sqlite-store.h"
 
+static char *opt_store;
 static char *opt_data_dir;
 static char *opt_config;
 
 static const GOptionEntry global_entries[] = {
+  { "store", 0, 0, G_OPTION_ARG_STRING, &opt_store,
+    "PostgreSQL store of tidingsd (postgresql://... libpq URI), instead of the SQLite one "
+    "in the data directory; see \"Which store\" below", "URL" },
   { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir,
-    "Data directory of tidingsd (default: data-dir of the config file, else " DEFAULT_DATA_DIR ")",
-    "DIR" },
+    "Data directory of tidingsd with its SQLite store (default: data-dir of the config file, "
+    "else " DEFAULT_DATA_DIR ")", "DIR" },
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
-    "tidingsd config file to take data-dir from (default: " TD_CONFIG_DEFAULT_PATH " if it exists)",
-    "FILE" },
+    "tidingsd config file to take store or data-dir from (default: " TD_CONFIG_DEFAULT_PATH
+    " if it exists)", "FILE" },
   { NULL }
 };
 
@@ -82,13 +88,23 @@ static const char help_description[] =
   "      The running server shows it to online people within seconds.\n"
   "  broadcast status ID     How many have read it, and who has not.\n"
   "  group list              Every group: id, kind, name, owner, members.\n"
+  "  migrate-from-sqlite DIR\n"
+  "      Copy the SQLite store of data directory DIR (read-only) into the\n"
+  "      empty PostgreSQL database named by --store, in one transaction,\n"
+  "      keeping every id, sequence number and session; refuses a database\n"
+  "      that holds anything.  Stop tidingsd first.\n"
+  "\n"
+  "Which store: --store URL, else --data-dir DIR, else $TIDINGS_STORE (a\n"
+  "postgresql:// URL), else store or data-dir of the config file, else the\n"
+  "SQLite store in " DEFAULT_DATA_DIR ".\n"
   "\n"
   "Global options may also follow the command; \"tidingsctl COMMAND --help\"\n"
   "shows a command's options.  Passwords are read from files, never from the\n"
   "command line, so that they do not show up in the process list.\n"
   "\n"
-  "tidingsctl works on the database directly and is safe to use while\n"
-  "tidingsd runs (as the same system user, so that the files keep their owner).\n"
+  "tidingsctl works on the database (SQLite or PostgreSQL) directly and is\n"
+  "safe to use while tidingsd runs (as the same system user, so that the\n"
+  "files keep their owner).\n"
   "The running server picks up directory changes at the next login/reconnect.\n"
   "\n"
   "Exit status: 0 success, 1 failure, 2 usage error.";
@@ -115,6 +131,22 @@ _td_ctl_usage_error (const char *format, ...)
   return TD_CTL_EXIT_USAGE;
 }
 
+static gboolean
+is_postgresql_url (const char *url)
+{
+  return g_str_has_prefix (url, "postgresql://") || g_str_has_prefix (url, "postgres://");
+}
+
+/* The same check as tidingsd makes of its --store. */
+static int
+check_store_option (void)
+{
+  if (opt_store != NULL && !is_postgresql_url (opt_store))
+    return _td_ctl_usage_error ("--store must be a postgresql:// URL (without it the SQLite "
+                                "store in the data directory is used)");
+  return -1;
+}
+
 /* Parses a command's options (anywhere on its command line) and checks the
  * number of positional arguments.  Returns -1 on success, else the exit
  * status. */
@@ -136,8 +168,10 @@ _td_ctl_parse_command_range (const char *command, const char *params, const char
   g_autofree char *prgname = g_strdup_printf ("tidingsctl %s", command);
   /* GOption overwrites without freeing when a global option is given
    * both before and after the command. */
+  g_autofree char *store_before = g_steal_pointer (&opt_store);
   g_autofree char *data_dir_before = g_steal_pointer (&opt_data_dir);
   g_autofree char *config_before = g_steal_pointer (&opt_config);
+  int status;
 
   g_set_prgname (prgname);
   g_option_context_set_summary (context, summary);
@@ -146,10 +180,14 @@ _td_ctl_parse_command_range (const char *command, const char *params, const char
   g_option_context_add_main_entries (context, global_entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))
     return _td_ctl_usage_error ("%s", error->message);
+  if (opt_store == NULL)
+    opt_store = g_steal_pointer (&store_before);
   if (opt_data_dir == NULL)
     opt_data_dir = g_steal_pointer (&data_dir_before);
   if (opt_config == NULL)
     opt_config = g_steal_pointer (&config_before);
+  if ((status = check_store_option ()) >= 0)
+    return status;
   if (*argc - 1 < min_args)
     return _td_ctl_usage_error ("%s: missing %s", command, params);
   if (*argc - 1 > max_args)
@@ -206,39 +244,88 @@ _td_ctl_check_texts (const char *name, const char *department, const char *title
 
 /* ---- store ---- */
 
-static char *
-resolve_data_dir (GError **error)
+/* Which store a command works on, from the most explicit source to the
+ * least: --store, --data-dir, $TIDINGS_STORE, the config file's store or
+ * data-dir, the default data directory.  The environment comes after
+ * --data-dir so that a shell (or a test suite) pointing every command at
+ * PostgreSQL can still name a SQLite directory explicitly. */
+gboolean
+_td_ctl_resolve_store (char **out_url, char **out_data_dir, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) local_error = NULL;
   const char *config = opt_config;
+  const char *env = g_getenv ("TIDINGS_STORE");
 
+  *out_url = NULL;
+  *out_data_dir = NULL;
+  if (opt_store != NULL)
+    {
+      *out_url = g_strdup (opt_store);
+      return TRUE;
+    }
   if (opt_data_dir != NULL)
-    return g_strdup (opt_data_dir);
+    {
+      *out_data_dir = g_strdup (opt_data_dir);
+      return TRUE;
+    }
+  if (env != NULL && *env != '\0')
+    {
+      if (!is_postgresql_url (env))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "TIDINGS_STORE must be a postgresql:// URL");
+          return FALSE;
+        }
+      *out_url = g_strdup (env);
+      return TRUE;
+    }
+
   if (config == NULL && g_file_test (TD_CONFIG_DEFAULT_PATH, G_FILE_TEST_EXISTS))
     config = TD_CONFIG_DEFAULT_PATH;
   if (config == NULL)
-    return g_strdup (DEFAULT_DATA_DIR);
-
+    {
+      *out_data_dir = g_strdup (DEFAULT_DATA_DIR);
+      return TRUE;
+    }
   if (!g_key_file_load_from_file (kf, config, G_KEY_FILE_NONE, &local_error))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "config file %s: %s",
                    config, local_error->message);
-      return NULL;
+      return FALSE;
+    }
+  /* As in tidingsd: a store in the config file wins over its data-dir. */
+  if (g_key_file_has_key (kf, "server", "store", NULL))
+    {
+      g_autofree char *url = g_key_file_get_string (kf, "server", "store", error);
+
+      if (url == NULL)
+        return FALSE;
+      if (!is_postgresql_url (url))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "config file %s: store must be a postgresql:// URL", config);
+          return FALSE;
+        }
+      *out_url = g_steal_pointer (&url);
+      return TRUE;
     }
   if (!g_key_file_has_key (kf, "server", "data-dir", NULL))
-    return g_strdup (DEFAULT_DATA_DIR);
-  return g_key_file_get_string (kf, "server", "data-dir", error);
+    *out_data_dir = g_strdup (DEFAULT_DATA_DIR);
+  else if ((*out_data_dir = g_key_file_get_string (kf, "server", "data-dir", error)) == NULL)
+    return FALSE;
+  return TRUE;
 }
 
 TdStore *
 _td_ctl_open_store (GError **error)
 {
-  g_autofree char *data_dir = resolve_data_dir (error);
+  g_autofree char *url = NULL;
+  g_autofree char *data_dir = NULL;
 
-  if (data_dir == NULL)
+  if (!_td_ctl_resolve_store (&url, &data_dir, error))
     return NULL;
-  return TD_STORE (td_sqlite_store_new (data_dir, error));
+  return td_store_open (url, data_dir, error);
 }
 
 /* Looks a user up, turning the store's NOT_FOUND into a sentence. */
@@ -399,6 +486,8 @@ run_command (GOptionContext *context, int argc, char **argv)
     return cmd_import (argc, argv);
   if (g_str_equal (group, "broadcast"))
     return _td_ctl_broadcast (argc, argv);
+  if (g_str_equal (group, "migrate-from-sqlite"))
+    return _td_ctl_migrate_from_sqlite (argc, argv);
   if (!g_strv_contains (groups, group))
     return _td_ctl_usage_error ("unknown command \"%s\"", group);
   if (verb == NULL)
@@ -442,6 +531,8 @@ main (int argc, char **argv)
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return _td_ctl_usage_error ("%s", error->message);
+  if ((status = check_store_option ()) >= 0)
+    return status;
   if (argc < 2)
     return _td_ctl_usage_error ("missing command");
 
@@ -449,6 +540,7 @@ main (int argc, char **argv)
     return _td_ctl_fail (error);
 
   status = run_command (context, argc - 1, argv + 1);
+  g_free (opt_store);
   g_free (opt_data_dir);
   g_free (opt_config);
   return status;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "td-test"
 
 #include "td-test-util.h"
+#include "td-test-pg.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -143,19 +144,27 @@ run_ok (const char * const *argv)
     g_error ("%s %s failed (%d): %s%s", argv[0], argv[3] ? argv[3] : "", status, out, err);
 }
 
+gboolean
+td_test_store_is_postgresql (void)
+{
+  return g_strcmp0 (g_getenv ("TD_TEST_STORE"), "postgresql") == 0;
+}
+
 TdTestServer *
 td_test_server_new (const char * const *extra_args)
 {
   return td_test_server_new_full (extra_args, NULL, NULL);
 }
 
-TdTestServer *
-td_test_server_new_full (const char * const *extra_args,
-                         const char * const *wrapper,
-                         const char * const *env)
+/* A data directory with the password file; the store (URL or the
+ * SQLite file in the directory) is named but not opened yet. */
+static TdTestServer *
+server_new (const char                *store_url,
+            const char * const        *extra_args,
+            const char * const        *wrapper,
+            const char * const        *env)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *directory = td_test_data_path ("directory.json");
   TdTestServer *self = g_new0 (TdTestServer, 1);
 
   self->data_dir = g_dir_make_tmp ("tidings-test-XXXXXX", &error);
@@ -167,12 +176,46 @@ td_test_server_new_full (const char * const *extra_args,
   self->extra_args = g_strdupv ((char **) extra_args);
   self->wrapper = g_strdupv ((char **) wrapper);
   self->env = g_strdupv ((char **) env);
+  self->store_url = g_strdup (store_url);
+  if (self->store_url != NULL)
+    {
+      self->ctl_store_option = "--store";
+      self->ctl_store_arg = self->store_url;
+      /* tidingsctl calls of the test that name no store reach this one. */
+      g_setenv ("TIDINGS_STORE", self->store_url, TRUE);
+    }
+  else
+    {
+      self->ctl_store_option = "--data-dir";
+      self->ctl_store_arg = self->data_dir;
+    }
+  return self;
+}
+
+TdTestServer *
+td_test_server_new_full (const char * const *extra_args,
+                         const char * const *wrapper,
+                         const char * const *env)
+{
+  g_autofree char *directory = td_test_data_path ("directory.json");
+  g_autofree char *store_url = td_test_store_is_postgresql () ? td_test_pg_new_database () : NULL;
+  TdTestServer *self = server_new (store_url, extra_args, wrapper, env);
 
   {
-    const char *argv[] = { "tidingsctl", "--data-dir", self->data_dir, "import", directory,
+    const char *argv[] = { "tidingsctl", self->ctl_store_option, self->ctl_store_arg,
+                           "import", directory,
                            "--default-password-file", self->password_file, NULL };
     run_ok (argv);
   }
+
+  td_test_server_start (self);
+  return self;
+}
+
+TdTestServer *
+td_test_server_new_on_store (const char *store_url, const char * const *extra_args)
+{
+  TdTestServer *self = server_new (store_url, extra_args, NULL, NULL);
 
   td_test_server_start (self);
   return self;
@@ -196,6 +239,11 @@ start_server (TdTestServer *self, guint16 port)
   g_ptr_array_add (args, g_strdup_printf ("127.0.0.1:%u", port));
   g_ptr_array_add (args, g_strdup ("--data-dir"));
   g_ptr_array_add (args, g_strdup (self->data_dir));
+  if (self->store_url != NULL)
+    {
+      g_ptr_array_add (args, g_strdup ("--store"));
+      g_ptr_array_add (args, g_strdup (self->store_url));
+    }
   g_ptr_array_add (args, g_strdup ("--port-file"));
   g_ptr_array_add (args, g_strdup (self->port_file));
   for (guint i = 0; self->extra_args && self->extra_args[i]; i++)
@@ -343,6 +391,9 @@ td_test_server_free (TdTestServer *self)
   g_strfreev (self->extra_args);
   g_strfreev (self->wrapper);
   g_strfreev (self->env);
+  if (self->store_url != NULL && g_strcmp0 (g_getenv ("TIDINGS_STORE"), self->store_url) == 0)
+    g_unsetenv ("TIDINGS_STORE");
+  g_free (self->store_url);
   g_free (self);
 }
 

@@ -1,5 +1,7 @@
 /* td-test-util.h - helpers shared by the integration tests: a real tidingsd
- * on a free loopback port with a private data directory, and bounded waits.
+ * on a free loopback port with a private data directory (and, with
+ * TD_TEST_STORE=postgresql in the environment, its own fresh PostgreSQL
+ * database), and bounded waits.
  */
 #pragma once
 
@@ -22,12 +24,24 @@ typedef struct {
   char       **extra_args;    /* kept for restarts */
   char       **wrapper;       /* argv prefix (e.g. strace ... --), or NULL */
   char       **env;           /* extra KEY=VALUE for tidingsd, or NULL */
+  char        *store_url;     /* postgresql://... of its database, or NULL: SQLite in data_dir */
+  /* How tidingsctl reaches this server's store: "--store" and store_url,
+   * or "--data-dir" and data_dir.  Tests put both after "tidingsctl". */
+  const char  *ctl_store_option;
+  const char  *ctl_store_arg;
 } TdTestServer;
+
+/* TRUE when the suite runs on PostgreSQL (TD_TEST_STORE=postgresql). */
+gboolean      td_test_store_is_postgresql (void);
 
 /* Creates a data directory, imports tests/data/directory.json with
  * tidingsctl (every user gets TD_TEST_PASSWORD) and starts tidingsd on
  * 127.0.0.1 with a kernel-chosen port.  @extra_args: NULL-terminated extra
- * tidingsd arguments, or NULL.  Aborts the test on failure. */
+ * tidingsd arguments, or NULL.  Aborts the test on failure.
+ * Under TD_TEST_STORE=postgresql the store is a new database of the
+ * test process's private cluster (td-test-pg.h), and TIDINGS_STORE in the
+ * test process's environment names it, so that tidingsctl reaches the
+ * newest server's store without --data-dir. */
 TdTestServer *td_test_server_new     (const char * const *extra_args);
 /* Same, but tidingsd runs under @wrapper (an argv prefix such as
  * {"strace", "-f", "-o", FILE, "--", NULL}: the wrapper must run the
@@ -36,6 +50,10 @@ TdTestServer *td_test_server_new     (const char * const *extra_args);
 TdTestServer *td_test_server_new_full (const char * const *extra_args,
                                        const char * const *wrapper,
                                        const char * const *env);
+/* Starts tidingsd on an existing store (PostgreSQL URL, or NULL for a
+ * new empty SQLite data directory) without importing anything. */
+TdTestServer *td_test_server_new_on_store (const char *store_url,
+                                           const char * const *extra_args);
 /* Starts tidingsd again on the same data directory (new port). */
 void          td_test_server_start   (TdTestServer *self);
 /* Starts tidingsd again on the same data directory and the same port as

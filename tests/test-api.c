@@ -38,8 +38,8 @@ ctl_ok (Fixture *f, ...)
   int status;
 
   g_ptr_array_add (argv, (gpointer) "tidingsctl");
-  g_ptr_array_add (argv, (gpointer) "--data-dir");
-  g_ptr_array_add (argv, f->server->data_dir);
+  g_ptr_array_add (argv, (gpointer) f->server->ctl_store_option);
+  g_ptr_array_add (argv, (gpointer) f->server->ctl_store_arg);
   va_start (args, f);
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, (gpointer) arg);
@@ -1121,8 +1121,8 @@ test_ctl_errors (Fixture *f, gconstpointer data)
       int status;
 
       g_ptr_array_add (argv, (gpointer) "tidingsctl");
-      g_ptr_array_add (argv, (gpointer) "--data-dir");
-      g_ptr_array_add (argv, f->server->data_dir);
+      g_ptr_array_add (argv, (gpointer) f->server->ctl_store_option);
+      g_ptr_array_add (argv, (gpointer) f->server->ctl_store_arg);
       for (guint j = 0; cases[i].args[j] != NULL; j++)
         g_ptr_array_add (argv, (gpointer) cases[i].args[j]);
       g_ptr_array_add (argv, NULL);

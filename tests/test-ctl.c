@@ -1,6 +1,9 @@
 /* test-ctl.c - the real tidingsctl binary against a temporary data
- * directory: every command, exit statuses, messages, JSON output, the
- * table layout with Chinese names, and the demo directory. */
+ * directory (or, under TD_TEST_STORE=postgresql, a fresh PostgreSQL
+ * database): every command, exit statuses, messages, JSON output, the
+ * table layout with Chinese names, the demo directory, how the store is
+ * chosen (--store, --data-dir, TIDINGS_STORE, config file), and
+ * migrate-from-sqlite followed by a real tidingsd on the copy. */
 #define G_LOG_DOMAIN "test-ctl"
 
 #include <string.h>
@@ -8,12 +11,14 @@
 #include <json-glib/json-glib.h>
 
 #include "td-password.h"
-#include "td-sqlite-store.h"
+#include "td-store.h"
+#include "td-test-pg.h"
 #include "td-test-util.h"
 
 typedef struct {
   char *dir;
   char *data_dir;
+  char *store_url;       /* PostgreSQL database under TD_TEST_STORE=postgresql, else NULL */
   char *password_file;   /* "first password" */
 } Fixture;
 
@@ -46,6 +51,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->password_file = g_build_filename (f->dir, "password.txt", NULL);
   g_file_set_contents (f->password_file, "first password\n", -1, &error);
   g_assert_no_error (error);
+  if (td_test_store_is_postgresql ())
+    f->store_url = td_test_pg_new_database ();
 }
 
 static void
@@ -54,7 +61,19 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->data_dir);
+  g_free (f->store_url);
   g_free (f->password_file);
+}
+
+/* The fixture's store, as tidingsctl sees it, opened behind its back. */
+static TdStore *
+open_store (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  TdStore *store = td_store_open (f->store_url, f->data_dir, &error);
+
+  g_assert_no_error (error);
+  return store;
 }
 
 static int
@@ -67,8 +86,8 @@ ctl_valist (Fixture *f, const char *stdin_text, char **out, char **err, va_list 
   int status;
 
   g_ptr_array_add (argv, (gpointer) "tidingsctl");
-  g_ptr_array_add (argv, (gpointer) "--data-dir");
-  g_ptr_array_add (argv, f->data_dir);
+  g_ptr_array_add (argv, (gpointer) (f->store_url ? "--store" : "--data-dir"));
+  g_ptr_array_add (argv, f->store_url ? f->store_url : f->data_dir);
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, (gpointer) arg);
   g_ptr_array_add (argv, NULL);
@@ -89,8 +108,8 @@ ctl_valist (Fixture *f, const char *stdin_text, char **out, char **err, va_list 
   return status;
 }
 
-/* Runs "tidingsctl --data-dir DATA_DIR ARGS..." (NULL-terminated) and
- * returns its exit status. */
+/* Runs "tidingsctl --data-dir DATA_DIR ARGS..." (or --store URL;
+ * NULL-terminated) and returns its exit status. */
 static int
 ctl (Fixture *f, const char *stdin_text, char **out, char **err, ...)
 {
@@ -157,11 +176,10 @@ static TdStoreUser *
 store_get_user (Fixture *f, const char *login)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+  g_autoptr(TdStore) store = open_store (f);
   TdStoreUser *user;
 
-  g_assert_no_error (error);
-  user = td_store_get_user (TD_STORE (store), login, &error);
+  user = td_store_get_user (store, login, &error);
   g_assert_no_error (error);
   return user;
 }
@@ -177,6 +195,7 @@ test_help (Fixture *f, gconstpointer data)
     "apikey list", "apikey revoke", "webhook add", "--events", "webhook list", "webhook del",
     "broadcast [--department DEPT]", "broadcast status", "group list",
     "The running server picks up directory changes at the next login/reconnect",
+    "--store", "TIDINGS_STORE", "migrate-from-sqlite DIR",
   };
   g_autofree char *out = NULL;
   g_autofree char *add_help = NULL;
@@ -271,15 +290,14 @@ test_users (Fixture *f, gconstpointer data)
 
   /* passwd from standard input replaces the hash and revokes tokens. */
   {
-    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStore) store = open_store (f);
 
-    g_assert_no_error (error);
     td_token_hash (token, token_hash);
-    td_store_begin (TD_STORE (store), &error);
-    td_store_add_token (TD_STORE (store), token_hash, sizeof token_hash, stored->id, "laptop",
+    td_store_begin (store, &error);
+    td_store_add_token (store, token_hash, sizeof token_hash, stored->id, "laptop",
                         g_get_real_time () / 1000 + 3600 * 1000, &error);
     g_assert_no_error (error);
-    td_store_commit (TD_STORE (store), &error);
+    td_store_commit (store, &error);
     g_assert_no_error (error);
   }
   g_assert_cmpint (ctl (f, "second password\n", NULL, NULL, "user", "passwd", "alice",
@@ -289,10 +307,9 @@ test_users (Fixture *f, gconstpointer data)
   g_assert_true (td_password_verify (stored->password_hash, "second password"));
   g_assert_false (td_password_verify (stored->password_hash, "first password"));
   {
-    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStore) store = open_store (f);
 
-    g_assert_no_error (error);
-    g_assert_cmpint (td_store_check_token (TD_STORE (store), token_hash, sizeof token_hash,
+    g_assert_cmpint (td_store_check_token (store, token_hash, sizeof token_hash,
                                            g_get_real_time () / 1000, NULL, &error), ==, 0);
     g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
     g_clear_error (&error);
@@ -625,12 +642,11 @@ test_integrations (Fixture *f, gconstpointer data)
   g_assert_cmpstr (bot_key, !=, key);
   g_clear_pointer (&out, g_free);
   {
-    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStore) store = open_store (f);
     g_autoptr(TdStoreApiKey) found = NULL;
 
-    g_assert_no_error (error);
     td_token_hash (bot_key, hash);
-    found = td_store_check_api_key (TD_STORE (store), hash, sizeof hash, 1, &error);
+    found = td_store_check_api_key (store, hash, sizeof hash, 1, &error);
     g_assert_no_error (error);
     g_assert_cmpstr (found->name, ==, "hd");
     g_assert_cmpstr (found->scopes, ==, "bot");
@@ -662,11 +678,10 @@ test_integrations (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "revoked"));
   g_clear_pointer (&out, g_free);
   {
-    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStore) store = open_store (f);
     g_autoptr(TdStoreApiKey) found = NULL;
 
-    g_assert_no_error (error);
-    found = td_store_check_api_key (TD_STORE (store), hash, sizeof hash, 1, &error);
+    found = td_store_check_api_key (store, hash, sizeof hash, 1, &error);
     g_assert_null (found);
     g_assert_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND);
     g_clear_error (&error);
@@ -705,19 +720,18 @@ test_integrations (Fixture *f, gconstpointer data)
   rid_text = last_line (out);
   g_clear_pointer (&out, g_free);
   {
-    g_autoptr(TdSqliteStore) store = td_sqlite_store_new (f->data_dir, &error);
+    g_autoptr(TdStore) store = open_store (f);
     g_autoptr(TdStoreReminder) reminder = NULL;
     g_autoptr(GPtrArray) recipients = NULL;
 
-    g_assert_no_error (error);
-    reminder = td_store_get_reminder (TD_STORE (store), g_ascii_strtoll (rid_text, NULL, 10), &error);
+    reminder = td_store_get_reminder (store, g_ascii_strtoll (rid_text, NULL, 10), &error);
     g_assert_no_error (error);
     g_assert_cmpint (reminder->kind, ==, TD_REMINDER_KIND_ANNOUNCEMENT);
     g_assert_cmpint (reminder->priority, ==, TD_PRIORITY_URGENT);
     g_assert_cmpstr (reminder->title, ==, "Fire drill");
     g_assert_cmpstr (reminder->body, ==, "At 3 pm");
     g_assert_cmpstr (reminder->link, ==, "https://intranet.example.com/drill");
-    recipients = td_store_list_recipients (TD_STORE (store), reminder->rid, &error);
+    recipients = td_store_list_recipients (store, reminder->rid, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (recipients->len, ==, 2);
   }
@@ -747,12 +761,423 @@ test_integrations (Fixture *f, gconstpointer data)
   g_assert_cmpint (ctl (f, NULL, NULL, NULL, "group", "frob", NULL), ==, 2);
 }
 
+
+/* ---- which store ---- */
+
+static int
+run_ctl (const char * const *argv, char **out, char **err)
+{
+  int status = td_test_run (argv, NULL, 60, out, err);
+
+  g_test_message ("tidingsctl ... %s -> %d", argv[g_strv_length ((char **) argv) - 1], status);
+  return status;
+}
+
+/* --store > --data-dir > TIDINGS_STORE > config file > default. */
+static void
+test_store_choice (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = td_test_pg_new_database ();
+  g_autofree char *other_dir = g_build_filename (f->dir, "other", NULL);
+  g_autofree char *config = g_build_filename (f->dir, "tidingsd.conf", NULL);
+  g_autofree char *pg_config = g_build_filename (f->dir, "pg.conf", NULL);
+  g_autofree char *contents = g_strdup_printf ("[server]\ndata-dir=%s\n", other_dir);
+  g_autofree char *pg_contents = g_strdup_printf ("[server]\ndata-dir=%s\nstore=%s\n",
+                                                  other_dir, url);
+  g_autofree char *err = NULL;
+  const char *add_pg[] = { "tidingsctl", "--store", url, "user", "add", "erin", "--name",
+                           "Erin", NULL };
+  const char *add_dir[] = { "tidingsctl", "--data-dir", other_dir, "user", "add", "finn",
+                            "--name", "Finn", NULL };
+  const char *show_erin[] = { "tidingsctl", "user", "show", "erin", NULL };
+  const char *show_erin_dir[] = { "tidingsctl", "--data-dir", other_dir, "user", "show", "erin", NULL };
+  const char *show_erin_both[] = { "tidingsctl", "--data-dir", other_dir, "user", "show", "erin",
+                                   "--store", url, NULL };
+  const char *show_erin_config[] = { "tidingsctl", "--config", config, "user", "show", "erin", NULL };
+  const char *show_finn_config[] = { "tidingsctl", "--config", config, "user", "show", "finn", NULL };
+  const char *show_erin_pg_config[] = { "tidingsctl", "--config", pg_config, "user", "show", "erin",
+                                        NULL };
+  const char *bad_store[] = { "tidingsctl", "--store", "mysql://db/x", "user", "list", NULL };
+
+  g_file_set_contents (config, contents, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (pg_config, pg_contents, -1, &error);
+  g_assert_no_error (error);
+  g_unsetenv ("TIDINGS_STORE");
+
+  g_assert_cmpint (run_ctl (add_pg, NULL, NULL), ==, 0);
+  g_assert_cmpint (run_ctl (add_dir, NULL, NULL), ==, 0);
+  /* The config file's data-dir, or its store, which wins. */
+  g_assert_cmpint (run_ctl (show_finn_config, NULL, NULL), ==, 0);
+  g_assert_cmpint (run_ctl (show_erin_config, NULL, NULL), ==, 1);
+  g_assert_cmpint (run_ctl (show_erin_pg_config, NULL, NULL), ==, 0);
+
+  /* TIDINGS_STORE: above the config file, below --data-dir and --store. */
+  g_setenv ("TIDINGS_STORE", url, TRUE);
+  g_assert_cmpint (run_ctl (show_erin, NULL, NULL), ==, 0);
+  g_assert_cmpint (run_ctl (show_erin_config, NULL, NULL), ==, 0);
+  g_assert_cmpint (run_ctl (show_erin_dir, NULL, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "no user \"erin\""));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_ctl (show_erin_both, NULL, NULL), ==, 0);
+  g_setenv ("TIDINGS_STORE", "sqlite:///nowhere", TRUE);
+  g_assert_cmpint (run_ctl (show_erin, NULL, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "TIDINGS_STORE"));
+  g_clear_pointer (&err, g_free);
+  g_unsetenv ("TIDINGS_STORE");
+
+  /* Like tidingsd, only PostgreSQL URLs. */
+  g_assert_cmpint (run_ctl (bad_store, NULL, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--store"));
+}
+
+/* ---- migrate-from-sqlite ---- */
+
+/* What the SQLite store held, to compare with the copy. */
+typedef struct {
+  char   *token;            /* alice's session on "alice-laptop" */
+  char   *api_key;
+  gint64  alice_id;
+  gint64  bob_id;
+  gint64  group_id;
+  gint64  rid;
+  gint64  bob_cursor;       /* bob-phone acknowledged up to here */
+  GPtrArray *bob_mailbox;   /* TdMessage*, every message in bob's mailbox */
+  GPtrArray *history;       /* TdMessage*, alice <-> bob */
+  gint64  last_seq[3];      /* alice, bob, carol */
+  gint64  max_mid;
+} Snapshot;
+
+static void
+snapshot_clear (Snapshot *snap)
+{
+  g_free (snap->token);
+  g_free (snap->api_key);
+  g_clear_pointer (&snap->bob_mailbox, g_ptr_array_unref);
+  g_clear_pointer (&snap->history, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Snapshot, snapshot_clear)
+
+static gint64
+user_id (TdStore *store, const char *login)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdStoreUser) user = td_store_get_user (store, login, &error);
+
+  g_assert_no_error (error);
+  return user->id;
+}
+
+/* Fills the SQLite store of f->data_dir with a bit of everything. */
+static void
+fill_sqlite_store (Fixture *f, Snapshot *snap)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *directory = td_test_data_path ("directory.json");
+  g_autofree char *password_file = g_build_filename (f->dir, "test-password.txt", NULL);
+  const char *import[] = { "tidingsctl", "--data-dir", f->data_dir, "import", directory,
+                           "--default-password-file", password_file, NULL };
+  g_autoptr(TdStore) store = NULL;
+  guint8 hash[TD_TOKEN_HASH_LEN];
+  gint64 carol_id;
+  gint64 now = g_get_real_time () / 1000;
+  gboolean more, duplicate;
+
+  g_file_set_contents (password_file, TD_TEST_PASSWORD "\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (td_test_run (import, NULL, 60, NULL, NULL), ==, 0);
+
+  store = td_store_open (NULL, f->data_dir, &error);
+  g_assert_no_error (error);
+  snap->alice_id = user_id (store, "alice");
+  snap->bob_id = user_id (store, "bob");
+  carol_id = user_id (store, "carol");
+
+  g_assert_true (td_store_begin (store, &error));
+  snap->token = td_token_generate ();
+  td_token_hash (snap->token, hash);
+  g_assert_true (td_store_add_token (store, hash, sizeof hash, snap->alice_id, "alice-laptop",
+                                     now + 3600 * 1000, &error));
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("a-%u", i);
+      g_autofree char *text = g_strdup_printf ("before the move %u", i);
+      TdStoreSendResult sent = { 0 };
+
+      g_assert_true (td_store_add_message (store, snap->alice_id, snap->bob_id, id, text,
+                                           now + i, &sent, &error));
+      if (i == 2)
+        snap->bob_cursor = td_message_get_seq (sent.recipient_copy);
+      td_store_send_result_clear (&sent);
+    }
+  {
+    TdStoreSendResult sent = { 0 };
+
+    g_assert_true (td_store_add_message (store, snap->bob_id, snap->alice_id, "b-1", "reply",
+                                         now + 6, &sent, &error));
+    g_assert_true (td_store_set_read (store, snap->bob_id, snap->alice_id, 0,
+                                      td_message_get_mid (sent.sender_copy), &error));
+    td_store_send_result_clear (&sent);
+  }
+  {
+    const gint64 members[] = { snap->bob_id, carol_id };
+    g_autoptr(TdGroup) group = td_store_create_group (store, snap->alice_id, "Move project",
+                                                      members, 2, now, &error);
+
+    g_assert_no_error (error);
+    snap->group_id = td_group_get_id (group);
+    for (guint i = 1; i <= 2; i++)
+      {
+        g_autofree char *id = g_strdup_printf ("g-%u", i);
+        TdStoreGroupSendResult sent = { 0 };
+
+        g_assert_true (td_store_add_group_message (store, snap->alice_id, snap->group_id, id,
+                                                   "to the group", now + 10 + i, &sent, &error));
+        td_store_group_send_result_clear (&sent);
+      }
+  }
+  g_assert_true (td_store_set_cursor (store, snap->bob_id, "bob-phone", snap->bob_cursor, &error));
+  {
+    TdStoreReminder reminder = {
+      .kind = TD_REMINDER_KIND_REMINDER, .source = (char *) "workflow",
+      .title = (char *) "Submit expenses", .body = (char *) "", .link = (char *) "",
+      .category = (char *) "", .priority = TD_PRIORITY_NORMAL,
+    };
+    g_autoptr(TdStoreReminder) stored = NULL;
+    gint64 key_id;
+
+    snap->api_key = td_token_generate ();
+    td_token_hash (snap->api_key, hash);
+    key_id = td_store_add_api_key (store, "workflow", hash, sizeof hash, "reminders", 0, now,
+                                   &error);
+    g_assert_no_error (error);
+    reminder.api_key_id = key_id;
+    stored = td_store_add_reminder (store, &reminder, &snap->bob_id, 1, &duplicate, &error);
+    g_assert_no_error (error);
+    snap->rid = stored->rid;
+  }
+  g_assert_cmpint (td_store_add_webhook (store, "crm", "https://crm.example.com/hook", "tdw_secret",
+                                         "reminder", 0, now, &error), >, 0);
+  g_assert_cmpuint (td_store_enqueue_event (store, "reminder", 0, "{\"event\":\"reminder\"}", now,
+                                            &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_true (td_store_commit (store, &error));
+
+  snap->bob_mailbox = td_store_mailbox_after (store, snap->bob_id, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (snap->bob_mailbox->len, ==, 5 + 1 + 2);
+  snap->history = td_store_history (store, snap->alice_id, snap->bob_id, 0, 100, &more, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (snap->history->len, ==, 6);
+  snap->last_seq[0] = td_store_mailbox_last_seq (store, snap->alice_id, &error);
+  snap->last_seq[1] = td_store_mailbox_last_seq (store, snap->bob_id, &error);
+  snap->last_seq[2] = td_store_mailbox_last_seq (store, carol_id, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < snap->bob_mailbox->len; i++)
+    snap->max_mid = MAX (snap->max_mid,
+                         td_message_get_mid (g_ptr_array_index (snap->bob_mailbox, i)));
+}
+
+static void
+assert_same_messages (GPtrArray *a, GPtrArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    {
+      TdMessage *x = g_ptr_array_index (a, i);
+      TdMessage *y = g_ptr_array_index (b, i);
+
+      g_assert_cmpint (td_message_get_mid (x), ==, td_message_get_mid (y));
+      g_assert_cmpint (td_message_get_seq (x), ==, td_message_get_seq (y));
+      g_assert_cmpstr (td_message_get_id (x), ==, td_message_get_id (y));
+      g_assert_cmpstr (td_message_get_from (x), ==, td_message_get_from (y));
+      g_assert_cmpstr (td_message_get_to (x), ==, td_message_get_to (y));
+      g_assert_cmpstr (td_message_get_text (x), ==, td_message_get_text (y));
+      g_assert_cmpint (td_message_get_time (x), ==, td_message_get_time (y));
+    }
+}
+
+/* Rows per table from the printed table ("TABLE ROWS"). */
+static guint
+rows_of (const char *out, const char *table)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) cells = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      guint n = g_strv_length (cells);
+
+      if (n >= 2 && g_str_equal (cells[0], table))
+        return (guint) g_ascii_strtoull (cells[n - 1], NULL, 10);
+    }
+  g_error ("no row count for table %s in:\n%s", table, out);
+}
+
+/* The copy, checked in the database, then through a real tidingsd. */
+static void
+check_migrated_store (const char *url, Snapshot *snap)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdStore) store = td_store_open (url, NULL, &error);
+  g_autoptr(GPtrArray) mailbox = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GPtrArray) hooks = NULL;
+  g_autoptr(GPtrArray) reads = NULL;
+  g_autoptr(TdStoreApiKey) key = NULL;
+  g_autoptr(TdStoreReminder) reminder = NULL;
+  guint8 hash[TD_TOKEN_HASH_LEN];
+  gboolean more;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (user_id (store, "alice"), ==, snap->alice_id);
+  g_assert_cmpint (user_id (store, "bob"), ==, snap->bob_id);
+  mailbox = td_store_mailbox_after (store, snap->bob_id, 0, 100, &error);
+  g_assert_no_error (error);
+  assert_same_messages (snap->bob_mailbox, mailbox);
+  history = td_store_history (store, snap->alice_id, snap->bob_id, 0, 100, &more, &error);
+  g_assert_no_error (error);
+  assert_same_messages (snap->history, history);
+  g_assert_cmpint (td_store_mailbox_last_seq (store, snap->alice_id, &error), ==, snap->last_seq[0]);
+  g_assert_cmpint (td_store_mailbox_last_seq (store, snap->bob_id, &error), ==, snap->last_seq[1]);
+  g_assert_cmpint (td_store_mailbox_last_seq (store, user_id (store, "carol"), &error), ==,
+                   snap->last_seq[2]);
+  g_assert_cmpint (td_store_get_cursor (store, snap->bob_id, "bob-phone", &error), ==,
+                   snap->bob_cursor);
+  g_assert_no_error (error);
+
+  td_token_hash (snap->token, hash);
+  g_assert_cmpint (td_store_check_token (store, hash, sizeof hash, g_get_real_time () / 1000,
+                                         NULL, &error), ==, snap->alice_id);
+  g_assert_no_error (error);
+  td_token_hash (snap->api_key, hash);
+  key = td_store_check_api_key (store, hash, sizeof hash, g_get_real_time () / 1000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key->name, ==, "workflow");
+
+  groups = td_store_list_user_groups (store, snap->bob_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (groups->len, ==, 2);   /* Engineering and the ad-hoc one */
+  reads = td_store_get_reads (store, snap->alice_id, snap->bob_id, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (reads->len, ==, 1);
+
+  reminder = td_store_get_reminder (store, snap->rid, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reminder->title, ==, "Submit expenses");
+  hooks = td_store_list_webhooks (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (hooks->len, ==, 1);
+  g_assert_cmpuint (((TdStoreWebhook *) g_ptr_array_index (hooks, 0))->pending, ==, 1);
+}
+
+static void
+check_server_on_copy (const char *url, Snapshot *snap)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new_on_store (url, NULL);
+  g_autoptr(TdTestWs) alice = td_test_ws_connect (server->ws_url);
+  g_autoptr(TdTestWs) bob = td_test_ws_connect (server->ws_url);
+  g_autoptr(TdFrame) by_token = td_frame_new_auth_token (snap->token, "alice-laptop", NULL);
+  g_autoptr(TdFrame) welcome = NULL;
+  g_autoptr(TdFrame) request = td_frame_new_history_request ("h1", "alice", 0, 50);
+  g_autoptr(TdFrame) result = NULL;
+  g_autoptr(TdFrame) sent = NULL;
+  g_autoptr(TdFrame) arrived = NULL;
+  g_autoptr(GPtrArray) backlog = NULL;
+  g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+  TdMessage *message;
+
+  /* Alice's saved session still works. */
+  td_test_ws_send_frame (alice, by_token);
+  welcome = td_test_ws_expect (alice, TD_FRAME_WELCOME, 10000);
+
+  /* Bob's phone gets what it had not acknowledged, with the old seqs. */
+  backlog = td_test_ws_login (bob, "bob", "bob-phone");
+  for (guint i = 0; i < snap->bob_mailbox->len; i++)
+    {
+      TdMessage *old = g_ptr_array_index (snap->bob_mailbox, i);
+
+      if (td_message_get_seq (old) > snap->bob_cursor)
+        g_ptr_array_add (expected, old);
+    }
+  g_assert_cmpuint (expected->len, ==, 6);
+  assert_same_messages (expected, backlog);
+
+  /* History as before the move. */
+  td_test_ws_send_frame (bob, request);
+  result = td_test_ws_expect (bob, TD_FRAME_HISTORY, 10000);
+  assert_same_messages (snap->history, td_frame_get_messages (result));
+
+  /* New messages continue the sequences: next seq, a new mid. */
+  sent = td_test_ws_send_message (alice, "after-1", "bob", "after the move");
+  g_assert_cmpint (td_frame_get_frame_type (sent), ==, TD_FRAME_SENT);
+  message = td_frame_get_message (sent);
+  g_assert_cmpint (td_message_get_mid (message), >, snap->max_mid);
+  g_assert_cmpint (td_message_get_seq (message), ==, snap->last_seq[0] + 1);
+  arrived = td_test_ws_expect (bob, TD_FRAME_MESSAGE, 10000);
+  message = td_frame_get_message (arrived);
+  g_assert_cmpstr (td_message_get_text (message), ==, "after the move");
+  g_assert_cmpint (td_message_get_seq (message), ==, snap->last_seq[1] + 1);
+
+  g_clear_pointer (&alice, td_test_ws_free);
+  g_clear_pointer (&bob, td_test_ws_free);
+  td_test_server_stop (server);
+}
+
+static void
+test_migrate (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = td_test_pg_new_database ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *empty_dir = g_build_filename (f->dir, "empty", NULL);
+  g_auto(Snapshot) snap = { 0 };
+  const char *migrate[] = { "tidingsctl", "--store", url, "migrate-from-sqlite", f->data_dir, NULL };
+  const char *no_target[] = { "tidingsctl", "migrate-from-sqlite", f->data_dir, NULL };
+  const char *no_source[] = { "tidingsctl", "--store", url, "migrate-from-sqlite", empty_dir, NULL };
+
+  g_unsetenv ("TIDINGS_STORE");
+  fill_sqlite_store (f, &snap);
+
+  g_assert_cmpint (run_ctl (no_target, NULL, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--store"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_ctl (no_source, NULL, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "tidings.db"));
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_ctl (migrate, &out, &err), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_cmpuint (rows_of (out, "users"), ==, 6);
+  g_assert_cmpuint (rows_of (out, "messages"), ==, 8);
+  g_assert_cmpuint (rows_of (out, "tokens"), ==, 1);
+  g_assert_cmpuint (rows_of (out, "api_keys"), ==, 1);
+  g_assert_cmpuint (rows_of (out, "webhooks"), ==, 1);
+  g_assert_cmpuint (rows_of (out, "reminders"), ==, 1);
+  g_assert_nonnull (strstr (out, "rows copied from"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Only into an empty database: a second run changes nothing. */
+  g_assert_cmpint (run_ctl (migrate, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "not empty"));
+
+  check_migrated_store (url, &snap);
+  check_server_on_copy (url, &snap);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
 
   g_test_init (&argc, &argv, NULL);
+  /* Every call names its store; one from the caller's shell must not
+   * take part. */
+  g_unsetenv ("TIDINGS_STORE");
   if (!td_password_init (&error))
     g_error ("%s", error->message);
 
@@ -767,6 +1192,8 @@ main (int argc, char **argv)
   ADD ("/ctl/config", test_config);
   ADD ("/ctl/demo-directory", test_demo_directory);
   ADD ("/ctl/integrations", test_integrations);
+  ADD ("/ctl/store-choice", test_store_choice);
+  ADD ("/ctl/migrate-from-sqlite", test_migrate);
 #undef ADD
   return g_test_run ();
 }

@@ -226,8 +226,8 @@ ctl (const char * const *args, char **out_stdout)
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
   g_ptr_array_add (argv, (gpointer) "tidingsctl");
-  g_ptr_array_add (argv, (gpointer) "--data-dir");
-  g_ptr_array_add (argv, server->data_dir);
+  g_ptr_array_add (argv, (gpointer) server->ctl_store_option);
+  g_ptr_array_add (argv, (gpointer) server->ctl_store_arg);
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);

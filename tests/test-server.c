@@ -150,7 +150,8 @@ test_password_change_revokes_tokens (void)
   g_autoptr(TdFrame) by_token = td_frame_new_auth_token (token, "d1", NULL);
   g_autoptr(TdTestWs) again = NULL;
   g_autofree char *out = NULL;
-  const char *argv[] = { "tidingsctl", "--data-dir", server->data_dir, "user", "passwd", "dave",
+  const char *argv[] = { "tidingsctl", server->ctl_store_option, server->ctl_store_arg,
+                         "user", "passwd", "dave",
                          "--password-file", server->password_file, NULL };
 
   g_assert_cmpint (td_test_run (argv, NULL, 60, &out, NULL), ==, 0);
@@ -462,8 +463,10 @@ test_disable_signs_out (void)
 {
   g_autoptr(TdTestWs) ws = login ("dave", "dis", NULL);
   g_autofree char *out = NULL;
-  const char *disable[] = { "tidingsctl", "--data-dir", server->data_dir, "user", "disable", "dave", NULL };
-  const char *enable[] = { "tidingsctl", "--data-dir", server->data_dir, "user", "enable", "dave", NULL };
+  const char *disable[] = { "tidingsctl", server->ctl_store_option, server->ctl_store_arg,
+                            "user", "disable", "dave", NULL };
+  const char *enable[] = { "tidingsctl", server->ctl_store_option, server->ctl_store_arg,
+                           "user", "enable", "dave", NULL };
 
   g_assert_cmpint (td_test_run (disable, NULL, 60, &out, NULL), ==, 0);
   /* SIGHUP makes the server reread the directory now rather than within a minute. */
