@@ -18,6 +18,7 @@ sound-theme-freedesktop alsa-utils libasound2-plugins
 desktop-file-utils appstream libglib2.0-bin libgtk-3-bin
 adwaita-icon-theme librsvg2-common libgdk-pixbuf2.0-bin libxml2-utils x11-utils
 openssl
+haproxy nginx-light
 strace valgrind clang libclang-rt-14-dev
 postgresql redis-server
 "

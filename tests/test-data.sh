@@ -142,6 +142,112 @@ else
     fi
 fi
 
+# The template for several nodes on one host, verified as an instance.
+template=$builddir/data/tidingsd@.service
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+    skip "systemd-analyze verify accepts tidingsd@.service" "systemd-analyze not installed"
+elif [ ! -f "$template" ] || grep -q '@[a-z_]*@' "$template"; then
+    not_ok "systemd-analyze verify accepts tidingsd@.service (configured, substituted)"
+else
+    mkdir -p "$tmp/unit"
+    sed "s|^ExecStart=[^ ]*/tidingsd |ExecStart=$tidingsd |" "$template" \
+        >"$tmp/unit/tidingsd@node1.service"
+    if systemd-analyze verify "$tmp/unit/tidingsd@node1.service" >"$tmp/verify-at.out" 2>&1 \
+        && [ ! -s "$tmp/verify-at.out" ]; then
+        ok "systemd-analyze verify accepts tidingsd@.service"
+    else
+        not_ok "systemd-analyze verify accepts tidingsd@.service"
+        diag "$tmp/verify-at.out"
+    fi
+fi
+
+# ---- load balancer examples (docs/deployment.md) ---------------------------
+
+# Both examples name a certificate under /etc/ssl/tidings/; the checks load
+# a throwaway self-signed one from the temporary directory instead.
+make_cert() {
+    mkdir -p "$tmp/tls"
+    [ -f "$tmp/tls/chat.example.com.pem" ] && return 0
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=chat.example.com" \
+        -keyout "$tmp/tls/chat.example.com.key" -out "$tmp/tls/chat.example.com.crt" \
+        >"$tmp/openssl.out" 2>&1 || return 1
+    # HAProxy takes certificate and key in one file, nginx in two.
+    cat "$tmp/tls/chat.example.com.crt" "$tmp/tls/chat.example.com.key" \
+        >"$tmp/tls/chat.example.com.pem"
+}
+
+haproxy_cfg=$srcdir/docs/examples/haproxy.cfg
+if ! command -v haproxy >/dev/null 2>&1; then
+    skip "haproxy -c accepts docs/examples/haproxy.cfg" "haproxy not installed"
+    skip "haproxy -c refuses a misspelt keyword (control)" "haproxy not installed"
+elif ! command -v openssl >/dev/null 2>&1 || ! make_cert; then
+    not_ok "haproxy -c accepts docs/examples/haproxy.cfg (no test certificate)"
+else
+    sed "s|/etc/ssl/tidings/|$tmp/tls/|g" "$haproxy_cfg" >"$tmp/haproxy.cfg"
+    # The example runs as user haproxy, which the package creates.
+    if haproxy -c -f "$tmp/haproxy.cfg" >"$tmp/haproxy.out" 2>&1; then
+        ok "haproxy -c accepts docs/examples/haproxy.cfg"
+    else
+        not_ok "haproxy -c accepts docs/examples/haproxy.cfg"
+        diag "$tmp/haproxy.out"
+    fi
+    # Control: proves the check reads the file.
+    sed 's/^    balance leastconn/    balanse leastconn/' "$tmp/haproxy.cfg" >"$tmp/haproxy-typo.cfg"
+    if ! haproxy -c -f "$tmp/haproxy-typo.cfg" >"$tmp/haproxy-typo.out" 2>&1; then
+        ok "haproxy -c refuses a misspelt keyword (control)"
+    else
+        not_ok "haproxy -c refuses a misspelt keyword (control)"
+        diag "$tmp/haproxy-typo.out"
+    fi
+fi
+
+nginx_conf=$srcdir/docs/examples/nginx-tidings.conf
+# nginx-light installs the binary in /usr/sbin, often not in a user's PATH.
+nginx=$(command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; })
+if [ -z "$nginx" ]; then
+    skip "nginx -t accepts docs/examples/nginx-tidings.conf" "nginx not installed"
+    skip "nginx -t refuses a misspelt directive (control)" "nginx not installed"
+elif ! command -v openssl >/dev/null 2>&1 || ! make_cert; then
+    not_ok "nginx -t accepts docs/examples/nginx-tidings.conf (no test certificate)"
+else
+    # The example is a site file: wrap it in a minimal nginx.conf whose
+    # every path (pid, logs, temporary files) is under a private prefix.
+    mkdir -p "$tmp/nginx/logs"
+    sed -e "s|/etc/ssl/tidings/chat.example.com.pem|$tmp/tls/chat.example.com.crt|" \
+        -e "s|/etc/ssl/tidings/|$tmp/tls/|g" "$nginx_conf" >"$tmp/nginx/tidings.conf"
+    sed 's/least_conn;/least_con;/' "$tmp/nginx/tidings.conf" >"$tmp/nginx/tidings-typo.conf"
+    for site in tidings tidings-typo; do
+        cat >"$tmp/nginx/$site-main.conf" <<EOF
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log;
+events { }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    include $tmp/nginx/$site.conf;
+}
+EOF
+    done
+    if "$nginx" -t -q -e "$tmp/nginx/logs/error.log" -p "$tmp/nginx/" \
+        -c "$tmp/nginx/tidings-main.conf" >"$tmp/nginx.out" 2>&1; then
+        ok "nginx -t accepts docs/examples/nginx-tidings.conf"
+    else
+        not_ok "nginx -t accepts docs/examples/nginx-tidings.conf"
+        diag "$tmp/nginx.out"
+    fi
+    if ! "$nginx" -t -q -e "$tmp/nginx/logs/error.log" -p "$tmp/nginx/" \
+        -c "$tmp/nginx/tidings-typo-main.conf" >"$tmp/nginx-typo.out" 2>&1; then
+        ok "nginx -t refuses a misspelt directive (control)"
+    else
+        not_ok "nginx -t refuses a misspelt directive (control)"
+        diag "$tmp/nginx-typo.out"
+    fi
+fi
+
 # ---- example configuration -------------------------------------------------
 
 example=$srcdir/data/tidingsd.conf.example
