@@ -189,17 +189,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (TdContactList, td_contact_list, G_TYPE_OBJECT,
 typedef struct {
   TdContact    *contact;
   TdDepartment *department;  /* grouped mode only */
-  char         *name_key;
+  const char   *name_key;    /* the contact's, cached by it */
   gboolean      active;      /* online, away or busy */
 } Entry;
-
-static void
-entry_clear (gpointer data)
-{
-  Entry *entry = data;
-
-  g_free (entry->name_key);
-}
 
 /* The Groups section first, then departments by name, the people
  * without one last. */
@@ -299,8 +291,6 @@ compute_items (TdContactList *self)
   gpointer value;
   TdDepartment *current = NULL;
 
-  g_array_set_clear_func (entries, entry_clear);
-
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(TdContact) contact = g_list_model_get_item (self->contacts, i);
@@ -330,7 +320,7 @@ compute_items (TdContactList *self)
 
       entry.contact = contact;  /* the model keeps it alive */
       entry.department = dept;
-      entry.name_key = g_utf8_collate_key (td_contact_get_name (contact), -1);
+      entry.name_key = td_contact_get_collate_key (contact);
       entry.active = active;
       g_array_append_val (entries, entry);
     }
@@ -422,6 +412,11 @@ contact_notify_cb (TdContact *contact, GParamSpec *pspec, TdContactList *self)
   schedule_refresh (self);
 }
 
+static const char * const watched_signals[] = {
+  "notify::presence", "notify::name", "notify::department", "notify::last-activity",
+  "notify::unread",
+};
+
 static void
 unwatch_all (TdContactList *self)
 {
@@ -430,31 +425,51 @@ unwatch_all (TdContactList *self)
   g_ptr_array_set_size (self->watched, 0);
 }
 
+/* Keeps self->watched in the order of the contact model, so that a change
+ * touches only the contacts it names: a directory of 10,000 people
+ * arriving one append at a time must not reconnect everyone each time. */
+static void
+watch_range (TdContactList *self, guint position, guint removed, guint added)
+{
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new_full (added, NULL);
+
+  for (guint i = 0; i < removed && position + i < self->watched->len; i++)
+    g_signal_handlers_disconnect_by_data (self->watched->pdata[position + i], self);
+  if (removed > 0)
+    g_ptr_array_remove_range (self->watched, position, MIN (removed, self->watched->len - position));
+  for (guint i = 0; i < added; i++)
+    {
+      TdContact *contact = g_list_model_get_item (self->contacts, position + i);
+
+      for (guint j = 0; j < G_N_ELEMENTS (watched_signals); j++)
+        g_signal_connect (contact, watched_signals[j], G_CALLBACK (contact_notify_cb), self);
+      g_ptr_array_add (fresh, contact);
+    }
+  g_ptr_array_extend_and_steal (self->watched, g_steal_pointer (&fresh));
+  /* Appended at the end: move them into place. */
+  if (added > 0 && position + added < self->watched->len)
+    {
+      guint tail = self->watched->len - position - added;
+      gpointer *data = self->watched->pdata;
+      g_autofree gpointer *moved = g_memdup2 (data + self->watched->len - added, added * sizeof (gpointer));
+
+      memmove (data + position + added, data + position, tail * sizeof (gpointer));
+      memcpy (data + position, moved, added * sizeof (gpointer));
+    }
+}
+
 static void
 watch_all (TdContactList *self)
 {
-  static const char * const signals[] = {
-    "notify::presence", "notify::name", "notify::department", "notify::last-activity",
-    "notify::unread",
-  };
-  guint n = g_list_model_get_n_items (self->contacts);
-
   unwatch_all (self);
-  for (guint i = 0; i < n; i++)
-    {
-      TdContact *contact = g_list_model_get_item (self->contacts, i);
-
-      for (guint j = 0; j < G_N_ELEMENTS (signals); j++)
-        g_signal_connect (contact, signals[j], G_CALLBACK (contact_notify_cb), self);
-      g_ptr_array_add (self->watched, contact);
-    }
+  watch_range (self, 0, 0, g_list_model_get_n_items (self->contacts));
 }
 
 static void
 contacts_changed_cb (GListModel *model, guint position, guint removed, guint added,
                      TdContactList *self)
 {
-  watch_all (self);
+  watch_range (self, position, removed, added);
   schedule_refresh (self);
 }
 

@@ -37,6 +37,8 @@ const char *td_contact_get_last_text     (TdContact *self);
 /* TRUE if @query (already case-folded, non-empty) occurs in the name,
  * login or department (case-insensitive, also matches pinyin-free CJK
  * substrings as plain substrings). */
+/* g_utf8_collate_key() of the name, kept until the name changes. */
+const char  *td_contact_get_collate_key (TdContact *self);
 gboolean    td_contact_matches           (TdContact *self, const char *folded_query);
 TdRole      td_contact_get_role          (TdContact *self);
 gboolean    td_contact_get_is_group      (TdContact *self);

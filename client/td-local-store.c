@@ -363,28 +363,51 @@ message_from_row (sqlite3_stmt *stmt, const char *self_login)
   return td_chat_message_new_from_proto (message, self_login);
 }
 
+static void
+collect_messages (TdLocalStore *self, GPtrArray *messages, const char *sql, const char *peer,
+                  gint64 before_mid, guint limit, const char *self_login)
+{
+  sqlite3_stmt *stmt = prepare (self, sql);
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  if (before_mid > 0)
+    sqlite3_bind_int64 (stmt, 3, before_mid);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (messages, message_from_row (stmt, self_login));
+  sqlite3_finalize (stmt);
+}
+
 GPtrArray *
 td_local_store_load_messages (TdLocalStore *self, const char *peer, const char *self_login,
                               gint64 before_mid, guint limit)
 {
   GPtrArray *messages = g_ptr_array_new_with_free_func (g_object_unref);
-  sqlite3_stmt *stmt;
 
-  /* Unsent messages (mid 0) are the newest. */
+  /* Newest first, each query walking the (peer, mid) index backwards and
+   * stopping at the limit: one "ORDER BY mid = 0 DESC, mid DESC" over the
+   * lot made SQLite sort the whole conversation (100,000 rows, ~0.2 s)
+   * to open a chat window. */
   if (before_mid > 0)
-    stmt = prepare (self, "SELECT mid, id, sender, recipient, text, time, state, error FROM messages "
-                          "WHERE peer = ? AND mid > 0 AND mid < ? ORDER BY mid DESC LIMIT ?");
+    collect_messages (self, messages,
+                      "SELECT mid, id, sender, recipient, text, time, state, error FROM messages "
+                      "WHERE peer = ?1 AND mid > 0 AND mid < ?3 ORDER BY mid DESC LIMIT ?2",
+                      peer, before_mid, limit, self_login);
   else
-    stmt = prepare (self, "SELECT mid, id, sender, recipient, text, time, state, error FROM messages "
-                          "WHERE peer = ? AND ? = 0 ORDER BY mid = 0 DESC, mid DESC, rowid DESC LIMIT ?");
-  if (stmt == NULL)
-    return messages;
-  sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, before_mid);
-  sqlite3_bind_int64 (stmt, 3, limit);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (messages, message_from_row (stmt, self_login));
-  sqlite3_finalize (stmt);
+    {
+      /* Unsent messages (mid 0) are the newest. */
+      collect_messages (self, messages,
+                        "SELECT mid, id, sender, recipient, text, time, state, error FROM messages "
+                        "WHERE peer = ?1 AND mid = 0 ORDER BY rowid DESC LIMIT ?2",
+                        peer, 0, limit, self_login);
+      if (messages->len < limit)
+        collect_messages (self, messages,
+                          "SELECT mid, id, sender, recipient, text, time, state, error FROM messages "
+                          "WHERE peer = ?1 AND mid != 0 ORDER BY mid DESC, rowid DESC LIMIT ?2",
+                          peer, 0, limit - messages->len, self_login);
+    }
   /* Selected newest first; the model is oldest first. */
   for (guint i = 0; i < messages->len / 2; i++)
     {

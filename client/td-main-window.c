@@ -16,10 +16,15 @@
 
 #include "td-contact-row.h"
 #include "td-department-row.h"
+#include "td-lazy-list.h"
 #include "td-main-window.h"
 #include "td-reminder-row.h"
 
 #define TIME_REFRESH_S 60
+/* Rows a list starts with, and adds whenever the user scrolls within a
+ * page of its end (see td-lazy-list.h): a few screenfuls, so a 10,000
+ * person directory costs what 300 rows cost. */
+#define LIST_CHUNK 300
 
 struct _TdMainWindow
 {
@@ -28,6 +33,8 @@ struct _TdMainWindow
   TdClient             *client;
   TdContactList        *contacts;
   TdContactList        *recent;
+  TdLazyList           *contacts_shown;
+  TdLazyList           *recent_shown;
   GListModel           *reminders;
   GPtrArray            *reminder_rows;   /* TdReminderRow*, in model order */
   char                 *error;
@@ -142,11 +149,37 @@ search_changed_cb (TdMainWindow *self)
   g_autofree char *stripped = g_strstrip (g_strdup (text));
   g_autofree char *folded = g_utf8_casefold (stripped, -1);
 
+  /* A new search starts at the top: only its first rows are built. */
+  td_lazy_list_set_limit (self->contacts_shown, LIST_CHUNK);
+  td_lazy_list_set_limit (self->recent_shown, LIST_CHUNK);
   td_contact_list_set_filter (self->contacts, folded[0] != '\0' ? folded : NULL);
   td_contact_list_set_filter (self->recent, folded[0] != '\0' ? folded : NULL);
   g_free (self->filter);
   self->filter = folded[0] != '\0' ? g_steal_pointer (&folded) : NULL;
   gtk_list_box_invalidate_filter (self->reminders_view);
+}
+
+/* Near the end of what is built: build the next rows. */
+static void
+grow_if_near_end (GtkAdjustment *adj,
+                  TdLazyList    *shown)
+{
+  double value = gtk_adjustment_get_value (adj);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  if (page > 0 && value + 2 * page >= gtk_adjustment_get_upper (adj) && td_lazy_list_has_more (shown))
+    td_lazy_list_set_limit (shown, td_lazy_list_get_limit (shown) + LIST_CHUNK);
+}
+
+static void
+follow_scrolling (GtkListBox *view,
+                  TdLazyList *shown)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (grow_if_near_end), shown, 0);
+  g_signal_connect_object (adj, "changed", G_CALLBACK (grow_if_near_end), shown, 0);
 }
 
 static void
@@ -448,6 +481,8 @@ td_main_window_dispose (GObject *object)
 {
   TdMainWindow *self = TD_MAIN_WINDOW (object);
 
+  g_clear_object (&self->contacts_shown);
+  g_clear_object (&self->recent_shown);
   g_clear_object (&self->contacts);
   g_clear_object (&self->recent);
   g_clear_handle_id (&self->time_id, g_source_remove);
@@ -547,10 +582,14 @@ td_main_window_new (GtkApplication *application,
   people = td_client_get_contacts (client);
   self->contacts = td_contact_list_new (people, TD_CONTACT_LIST_GROUPED);
   self->recent = td_contact_list_new (people, TD_CONTACT_LIST_RECENT);
-  gtk_list_box_bind_model (self->contacts_view, G_LIST_MODEL (self->contacts), create_row,
+  self->contacts_shown = td_lazy_list_new (G_LIST_MODEL (self->contacts), LIST_CHUNK);
+  self->recent_shown = td_lazy_list_new (G_LIST_MODEL (self->recent), LIST_CHUNK);
+  gtk_list_box_bind_model (self->contacts_view, G_LIST_MODEL (self->contacts_shown), create_row,
                            GINT_TO_POINTER (FALSE), NULL);
-  gtk_list_box_bind_model (self->recent_view, G_LIST_MODEL (self->recent), create_row,
+  gtk_list_box_bind_model (self->recent_view, G_LIST_MODEL (self->recent_shown), create_row,
                            GINT_TO_POINTER (TRUE), NULL);
+  follow_scrolling (self->contacts_view, self->contacts_shown);
+  follow_scrolling (self->recent_view, self->recent_shown);
   g_signal_connect_object (client, "notify::state", G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::status", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::login", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
