@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 #include "td-pg-store.h"
+#include "td-store-private.h"
 
 G_BEGIN_DECLS
 
@@ -64,10 +65,6 @@ const char *_td_pg_get_text (const PGresult *res, int row, int column);
 char       *_td_pg_dup      (const PGresult *res, int row, int column);
 
 gint64      _td_pg_now_ms   (void);
-gboolean    _td_pg_check_name (const char *value,
-                               const char *what,
-                               gboolean    allow_empty,
-                               GError    **error);
 void        _td_pg_set_unknown_id (GError **error, gint64 id);
 
 /* Messages: the columns every message query selects after the mailbox
@@ -81,7 +78,6 @@ void        _td_pg_set_unknown_id (GError **error, gint64 id);
   "  LEFT JOIN users r ON r.id = m.recipient_id "
 
 GPtrArray  *_td_pg_collect_messages (PGresult *res);
-void        _td_pg_messages_reverse (GPtrArray *messages);
 char       *_td_pg_store_lookup_login  (TdPgStore *self, gint64 id, GError **error);
 char       *_td_pg_store_enabled_login (TdPgStore *self, gint64 id, GError **error);
 char       *_td_pg_store_user_role     (TdPgStore *self, gint64 id, GError **error);

@@ -422,30 +422,6 @@ _td_pg_now_ms (void)
   return g_get_real_time () / 1000;
 }
 
-gboolean
-_td_pg_check_name (const char *value,
-                   const char *what,
-                   gboolean    allow_empty,
-                   GError    **error)
-{
-  if (value == NULL || *value == '\0')
-    {
-      if (allow_empty)
-        return TRUE;
-      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "The %s is empty", what);
-      return FALSE;
-    }
-
-  if (strlen (value) > TD_PROTO_MAX_NAME || !g_utf8_validate (value, -1, NULL))
-    {
-      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
-                   "The %s must be valid UTF-8 of at most %d bytes", what, TD_PROTO_MAX_NAME);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 void
 _td_pg_set_unknown_id (GError **error, gint64 id)
 {
@@ -822,7 +798,7 @@ td_pg_store_ensure_department (TdStore *store, const char *name, GError **error)
   TdPgParams p = { 0 };
   gint64 id;
 
-  if (!_td_pg_check_name (name, "department name", FALSE, error))
+  if (!_td_store_check_name (name, "department name", FALSE, error))
     return 0;
   _td_pg_text (&p, name);
 
@@ -885,9 +861,9 @@ td_pg_store_put_user (TdStore    *store,
                    "Invalid login: %s", local_error->message);
       return FALSE;
     }
-  if (!_td_pg_check_name (name, "name", FALSE, error) ||
-      !_td_pg_check_name (department, "department name", TRUE, error) ||
-      !_td_pg_check_name (title, "title", TRUE, error))
+  if (!_td_store_check_name (name, "name", FALSE, error) ||
+      !_td_store_check_name (department, "department name", TRUE, error) ||
+      !_td_store_check_name (title, "title", TRUE, error))
     return FALSE;
   if (role != NULL && !g_str_equal (role, "user") && !g_str_equal (role, "admin") &&
       !g_str_equal (role, "bot"))
@@ -1257,37 +1233,6 @@ _td_pg_collect_messages (PGresult *res)
   return messages;
 }
 
-void
-_td_pg_messages_reverse (GPtrArray *messages)
-{
-  for (guint i = 0; i < messages->len / 2; i++)
-    {
-      gpointer tmp = messages->pdata[i];
-
-      messages->pdata[i] = messages->pdata[messages->len - 1 - i];
-      messages->pdata[messages->len - 1 - i] = tmp;
-    }
-}
-
-static void
-fill_send_result (TdStoreSendResult *out,
-                  gint64             mid,
-                  gint64             sender_seq,
-                  gint64             recipient_seq,
-                  gboolean           to_self,
-                  const char        *client_id,
-                  const char        *from,
-                  const char        *to,
-                  const char        *text,
-                  gint64             time_ms,
-                  gboolean           duplicate)
-{
-  out->sender_copy = td_message_new (mid, sender_seq, client_id, from, to, text, time_ms);
-  out->recipient_copy = to_self ? td_message_ref (out->sender_copy)
-                                : td_message_with_seq (out->sender_copy, recipient_seq);
-  out->duplicate = duplicate;
-}
-
 /* Looks for an earlier message with the same (sender, client id).
  * Returns FALSE on error (including CONFLICT); *@out_found says whether
  * @out was filled with the original. */
@@ -1325,7 +1270,7 @@ find_duplicate (TdPgStore         *self,
       return FALSE;
     }
 
-  fill_send_result (out, _td_pg_get_int (res, 0, 0), _td_pg_get_int (res, 0, 4),
+  _td_store_fill_send_result (out, _td_pg_get_int (res, 0, 0), _td_pg_get_int (res, 0, 4),
                     _td_pg_get_int (res, 0, 5), sender_id == recipient_id,
                     client_id, from, to, text, _td_pg_get_int (res, 0, 3), TRUE);
   *out_found = TRUE;
@@ -1410,7 +1355,7 @@ td_pg_store_add_message (TdStore           *store,
         return FALSE;
       }
     g_assert (PQntuples (res) == 1);
-    fill_send_result (out, _td_pg_get_int (res, 0, 0), _td_pg_get_int (res, 0, 1),
+    _td_store_fill_send_result (out, _td_pg_get_int (res, 0, 0), _td_pg_get_int (res, 0, 1),
                       _td_pg_get_int (res, 0, 2), to_self, client_id, from, to, text,
                       time_ms, FALSE);
   }
@@ -1482,7 +1427,7 @@ td_pg_store_history (TdStore  *store,
   more = messages->len > limit;
   if (more)
     g_ptr_array_set_size (messages, limit);
-  _td_pg_messages_reverse (messages);
+  _td_store_messages_reverse (messages);
 
   if (out_more != NULL)
     *out_more = more;

@@ -306,7 +306,7 @@ td_sqlite_store_create_group (TdStore      *store,
 
   g_return_val_if_fail (member_ids != NULL || n_members == 0, NULL);
 
-  if (!_td_check_name (name, "group name", FALSE, error) ||
+  if (!_td_store_check_name (name, "group name", FALSE, error) ||
       !check_enabled_users (self, &owner_id, 1, error) ||
       !check_enabled_users (self, member_ids, n_members, error))
     return NULL;
@@ -422,7 +422,7 @@ td_sqlite_store_update_group (TdStore      *store,
     }
 
   /* Everything is checked before the first write. */
-  if ((name != NULL && !_td_check_name (name, "group name", FALSE, error)) ||
+  if ((name != NULL && !_td_store_check_name (name, "group name", FALSE, error)) ||
       !check_enabled_users (self, add_ids, n_add, error))
     return NULL;
 
@@ -732,7 +732,7 @@ td_sqlite_store_group_history (TdStore  *store,
   more = messages->len > limit;
   if (more)
     g_ptr_array_set_size (messages, limit);
-  _td_messages_reverse (messages);
+  _td_store_messages_reverse (messages);
 
   if (out_more != NULL)
     *out_more = more;

@@ -178,81 +178,6 @@ bind_optional (TdStmt *stmt, int index, const char *text)
 }
 
 /* Wraps a protocol validator's error as INVALID naming the field. */
-static gboolean
-check_field (gboolean    valid,
-             const char *what,
-             GError     *local_error,
-             GError    **error)
-{
-  if (valid)
-    return TRUE;
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "Invalid %s: %s", what,
-               local_error != NULL ? local_error->message : "refused");
-  return FALSE;
-}
-
-/* Names of API keys and webhooks: 1..64 of [A-Za-z0-9._-]. */
-static gboolean
-check_object_name (const char *name, const char *what, GError **error)
-{
-  gsize len = name != NULL ? strlen (name) : 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (!g_ascii_isalnum (name[i]) && name[i] != '.' && name[i] != '_' && name[i] != '-')
-        {
-          len = 0;
-          break;
-        }
-    }
-  if (len >= 1 && len <= 64)
-    return TRUE;
-
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
-               "Invalid %s name “%s”: use 1 to 64 of A-Z a-z 0-9 . _ -", what,
-               name != NULL ? name : "");
-  return FALSE;
-}
-
-/* A comma-separated list whose items are all in @allowed. */
-static gboolean
-check_list (const char         *value,
-            const char * const *allowed,
-            const char         *what,
-            GError            **error)
-{
-  g_auto(GStrv) items = NULL;
-
-  if (value == NULL || *value == '\0')
-    {
-      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "No %s given", what);
-      return FALSE;
-    }
-
-  items = g_strsplit (value, ",", -1);
-  for (guint i = 0; items[i] != NULL; i++)
-    {
-      if (!g_strv_contains (allowed, items[i]))
-        {
-          g_autofree char *expected = g_strjoinv (", ", (char **) allowed);
-
-          g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
-                       "Unknown %s “%s” (expected a comma-separated list of %s)",
-                       what, items[i], expected);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
-list_contains (const char *list, const char *item)
-{
-  g_auto(GStrv) items = g_strsplit (list, ",", -1);
-
-  return g_strv_contains ((const char * const *) items, item);
-}
-
 /* A bot id of an API key or webhook must name a user with role "bot". */
 static gboolean
 check_bot (TdSqliteStore *self, gint64 bot_id, GError **error)
@@ -375,25 +300,25 @@ check_reminder (const TdStoreReminder *reminder, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (!_td_check_name (reminder->source, "reminder source", FALSE, error))
+  if (!_td_store_check_name (reminder->source, "reminder source", FALSE, error))
     return FALSE;
-  if (!check_field (td_proto_validate_title (reminder->title, &local_error),
+  if (!_td_store_check_field (td_proto_validate_title (reminder->title, &local_error),
                     "reminder title", local_error, error))
     return FALSE;
   if (reminder->body != NULL && *reminder->body != '\0' &&
-      !check_field (td_proto_validate_body (reminder->body, &local_error),
+      !_td_store_check_field (td_proto_validate_body (reminder->body, &local_error),
                     "reminder body", local_error, error))
     return FALSE;
   if (reminder->link != NULL && *reminder->link != '\0' &&
-      !check_field (td_proto_validate_link (reminder->link, &local_error),
+      !_td_store_check_field (td_proto_validate_link (reminder->link, &local_error),
                     "reminder link", local_error, error))
     return FALSE;
   if (reminder->category != NULL && *reminder->category != '\0' &&
-      !check_field (td_proto_validate_category (reminder->category, &local_error),
+      !_td_store_check_field (td_proto_validate_category (reminder->category, &local_error),
                     "reminder category", local_error, error))
     return FALSE;
   if (reminder->idempotency_key != NULL &&
-      !_td_check_name (reminder->idempotency_key, "idempotency key", TRUE, error))
+      !_td_store_check_name (reminder->idempotency_key, "idempotency key", TRUE, error))
     return FALSE;
   return TRUE;
 }
@@ -723,11 +648,11 @@ td_sqlite_store_add_api_key (TdStore      *store,
 
   g_return_val_if_fail (hash != NULL && hash_len > 0 && hash_len <= G_MAXINT, 0);
 
-  if (!check_object_name (name, "API key", error) ||
-      !check_list (scopes, api_scopes, "scope", error))
+  if (!_td_store_check_object_name (name, "API key", error) ||
+      !_td_store_check_list (scopes, api_scopes, "scope", error))
     return 0;
 
-  bot_scope = list_contains (scopes, "bot");
+  bot_scope = _td_store_list_contains (scopes, "bot");
   if (bot_scope != (bot_id > 0))
     {
       g_set_error_literal (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
@@ -871,14 +796,14 @@ td_sqlite_store_add_webhook (TdStore    *store,
   g_autoptr(TdStmt) stmt = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  if (!check_object_name (name, "webhook", error))
+  if (!_td_store_check_object_name (name, "webhook", error))
     return 0;
   if (url == NULL || *url == '\0')
     {
       g_set_error_literal (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "No webhook URL given");
       return 0;
     }
-  if (!check_field (td_proto_validate_link (url, &local_error), "webhook URL",
+  if (!_td_store_check_field (td_proto_validate_link (url, &local_error), "webhook URL",
                     local_error, error))
     return 0;
   if (secret == NULL || *secret == '\0' || strlen (secret) > 1024)
@@ -887,7 +812,7 @@ td_sqlite_store_add_webhook (TdStore    *store,
                            "A webhook secret must have 1 to 1024 bytes");
       return 0;
     }
-  if (!check_list (events, webhook_events, "webhook event", error))
+  if (!_td_store_check_list (events, webhook_events, "webhook event", error))
     return 0;
   if (bot_id > 0 && !check_bot (self, bot_id, error))
     return 0;

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include "td-sqlite-store.h"
+#include "td-store-private.h"
 
 G_BEGIN_DECLS
 
@@ -55,10 +56,6 @@ char    *_td_column_dup             (TdStmt *stmt, int column);
 gint64   _td_now_ms                 (void);
 /* Checks a display string (name, department, title): UTF-8, at most
  * TD_PROTO_MAX_NAME bytes, not empty unless @allow_empty. */
-gboolean _td_check_name             (const char *value,
-                                     const char *what,
-                                     gboolean    allow_empty,
-                                     GError    **error);
 void     _td_set_unknown_id         (GError **error, gint64 id);
 
 /* Messages: the columns every message query selects after the mailbox
@@ -77,7 +74,6 @@ GPtrArray *_td_sqlite_store_collect_messages (TdSqliteStore *self,
                                               const char    *operation,
                                               GError       **error);
 /* Reverses @messages in place (queries page newest first). */
-void       _td_messages_reverse              (GPtrArray *messages);
 char      *_td_sqlite_store_lookup_login     (TdSqliteStore *self,
                                               gint64         id,
                                               GError       **error);

@@ -463,31 +463,6 @@ now_ms (void)
   return g_get_real_time () / 1000;
 }
 
-/* Checks a display string (name, department, title). */
-static gboolean
-check_name (const char *value,
-            const char *what,
-            gboolean    allow_empty,
-            GError    **error)
-{
-  if (value == NULL || *value == '\0')
-    {
-      if (allow_empty)
-        return TRUE;
-      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "The %s is empty", what);
-      return FALSE;
-    }
-
-  if (strlen (value) > TD_PROTO_MAX_NAME || !g_utf8_validate (value, -1, NULL))
-    {
-      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
-                   "The %s must be valid UTF-8 of at most %d bytes", what, TD_PROTO_MAX_NAME);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 /* ---- shared with td-sqlite-store-groups.c and -integrations.c ---- */
 
 TdStmt *
@@ -583,15 +558,6 @@ _td_now_ms (void)
   return now_ms ();
 }
 
-gboolean
-_td_check_name (const char *value,
-                const char *what,
-                gboolean    allow_empty,
-                GError    **error)
-{
-  return check_name (value, what, allow_empty, error);
-}
-
 static TdStoreUser *
 user_from_row (TdStmt *stmt)
 {
@@ -648,18 +614,6 @@ _td_sqlite_store_collect_messages (TdSqliteStore *self,
                                    GError       **error)
 {
   return collect_messages (self, stmt, operation, error);
-}
-
-void
-_td_messages_reverse (GPtrArray *messages)
-{
-  for (guint i = 0; i < messages->len / 2; i++)
-    {
-      gpointer tmp = messages->pdata[i];
-
-      messages->pdata[i] = messages->pdata[messages->len - 1 - i];
-      messages->pdata[messages->len - 1 - i] = tmp;
-    }
 }
 
 /* ---- transactions ---- */
@@ -753,7 +707,7 @@ td_sqlite_store_ensure_department (TdStore *store, const char *name, GError **er
   gboolean row = FALSE;
   gint64 id;
 
-  if (!check_name (name, "department name", FALSE, error))
+  if (!_td_store_check_name (name, "department name", FALSE, error))
     return 0;
 
   {
@@ -829,9 +783,9 @@ td_sqlite_store_put_user (TdStore    *store,
                    "Invalid login: %s", local_error->message);
       return FALSE;
     }
-  if (!check_name (name, "name", FALSE, error) ||
-      !check_name (department, "department name", TRUE, error) ||
-      !check_name (title, "title", TRUE, error))
+  if (!_td_store_check_name (name, "name", FALSE, error) ||
+      !_td_store_check_name (department, "department name", TRUE, error) ||
+      !_td_store_check_name (title, "title", TRUE, error))
     return FALSE;
   if (role != NULL && !g_str_equal (role, "user") && !g_str_equal (role, "admin") &&
       !g_str_equal (role, "bot"))
@@ -1310,25 +1264,6 @@ add_mailbox_row (TdSqliteStore *self,
   return step (self, stmt, op, NULL, error);
 }
 
-static void
-fill_send_result (TdStoreSendResult *out,
-                  gint64             mid,
-                  gint64             sender_seq,
-                  gint64             recipient_seq,
-                  gboolean           to_self,
-                  const char        *client_id,
-                  const char        *from,
-                  const char        *to,
-                  const char        *text,
-                  gint64             time_ms,
-                  gboolean           duplicate)
-{
-  out->sender_copy = td_message_new (mid, sender_seq, client_id, from, to, text, time_ms);
-  out->recipient_copy = to_self ? td_message_ref (out->sender_copy)
-                                : td_message_with_seq (out->sender_copy, recipient_seq);
-  out->duplicate = duplicate;
-}
-
 /* Looks for an earlier message with the same (sender, client id).
  * Returns FALSE on error (including CONFLICT); *@out_found says whether
  * @out was filled with the original. */
@@ -1368,7 +1303,7 @@ find_duplicate (TdSqliteStore     *self,
       return FALSE;
     }
 
-  fill_send_result (out, sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 4),
+  _td_store_fill_send_result (out, sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 4),
                     sqlite3_column_int64 (stmt, 5), sender_id == recipient_id,
                     client_id, from, to, text, sqlite3_column_int64 (stmt, 3), TRUE);
   *out_found = TRUE;
@@ -1442,7 +1377,7 @@ td_sqlite_store_add_message (TdStore           *store,
   if (!to_self && !add_mailbox_row (self, recipient_id, recipient_seq, mid, error))
     return FALSE;
 
-  fill_send_result (out, mid, sender_seq, recipient_seq, to_self,
+  _td_store_fill_send_result (out, mid, sender_seq, recipient_seq, to_self,
                     client_id, from, to, text, time_ms, FALSE);
   return TRUE;
 }
@@ -1520,7 +1455,7 @@ td_sqlite_store_history (TdStore  *store,
   if (more)
     g_ptr_array_set_size (messages, limit);
   /* Newest first from the query; callers want oldest first. */
-  _td_messages_reverse (messages);
+  _td_store_messages_reverse (messages);
 
   if (out_more != NULL)
     *out_more = more;

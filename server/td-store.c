@@ -3,7 +3,10 @@
  */
 #define G_LOG_DOMAIN "td-store"
 
+#include <string.h>
+
 #include "td-store.h"
+#include "td-store-private.h"
 #include "td-sqlite-store.h"
 #include "td-pg-store.h"
 
@@ -833,4 +836,134 @@ td_store_delivery_failed (TdStore    *self,
 
   return TD_STORE_GET_IFACE (self)->delivery_failed (self, delivery_id, error_text, now_ms,
                                                      next_ms, error);
+}
+
+/* ---- helpers shared by the backends (td-store-private.h) ---- */
+
+gboolean
+_td_store_check_name (const char *value,
+                      const char *what,
+                      gboolean    allow_empty,
+                      GError    **error)
+{
+  if (value == NULL || *value == '\0')
+    {
+      if (allow_empty)
+        return TRUE;
+      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "The %s is empty", what);
+      return FALSE;
+    }
+
+  if (strlen (value) > TD_PROTO_MAX_NAME || !g_utf8_validate (value, -1, NULL))
+    {
+      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
+                   "The %s must be valid UTF-8 of at most %d bytes", what, TD_PROTO_MAX_NAME);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+_td_store_check_field (gboolean    valid,
+                       const char *what,
+                       GError     *local_error,
+                       GError    **error)
+{
+  if (valid)
+    return TRUE;
+  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "Invalid %s: %s", what,
+               local_error != NULL ? local_error->message : "refused");
+  return FALSE;
+}
+
+gboolean
+_td_store_check_object_name (const char *name, const char *what, GError **error)
+{
+  gsize len = name != NULL ? strlen (name) : 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!g_ascii_isalnum (name[i]) && name[i] != '.' && name[i] != '_' && name[i] != '-')
+        {
+          len = 0;
+          break;
+        }
+    }
+  if (len >= 1 && len <= 64)
+    return TRUE;
+
+  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
+               "Invalid %s name “%s”: use 1 to 64 of A-Z a-z 0-9 . _ -", what,
+               name != NULL ? name : "");
+  return FALSE;
+}
+
+gboolean
+_td_store_check_list (const char         *value,
+                      const char * const *allowed,
+                      const char         *what,
+                      GError            **error)
+{
+  g_auto(GStrv) items = NULL;
+
+  if (value == NULL || *value == '\0')
+    {
+      g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID, "No %s given", what);
+      return FALSE;
+    }
+
+  items = g_strsplit (value, ",", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      if (!g_strv_contains (allowed, items[i]))
+        {
+          g_autofree char *expected = g_strjoinv (", ", (char **) allowed);
+
+          g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
+                       "Unknown %s “%s” (expected a comma-separated list of %s)",
+                       what, items[i], expected);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+_td_store_list_contains (const char *list, const char *item)
+{
+  g_auto(GStrv) items = g_strsplit (list, ",", -1);
+
+  return g_strv_contains ((const char * const *) items, item);
+}
+
+void
+_td_store_messages_reverse (GPtrArray *messages)
+{
+  for (guint i = 0; i < messages->len / 2; i++)
+    {
+      gpointer tmp = messages->pdata[i];
+
+      messages->pdata[i] = messages->pdata[messages->len - 1 - i];
+      messages->pdata[messages->len - 1 - i] = tmp;
+    }
+}
+
+void
+_td_store_fill_send_result (TdStoreSendResult *out,
+                            gint64             mid,
+                            gint64             sender_seq,
+                            gint64             recipient_seq,
+                            gboolean           to_self,
+                            const char        *client_id,
+                            const char        *from,
+                            const char        *to,
+                            const char        *text,
+                            gint64             time_ms,
+                            gboolean           duplicate)
+{
+  out->sender_copy = td_message_new (mid, sender_seq, client_id, from, to, text, time_ms);
+  out->recipient_copy = to_self ? td_message_ref (out->sender_copy)
+                                : td_message_with_seq (out->sender_copy, recipient_seq);
+  out->duplicate = duplicate;
 }

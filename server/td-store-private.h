@@ -1,0 +1,36 @@
+/* td-store-private.h - checks and result builders that every TdStore
+ * backend shares (implemented in td-store.c).  They depend on nothing but
+ * their arguments, so the SQLite and PostgreSQL stores validate and build
+ * results in exactly the same way. */
+#pragma once
+
+#include "td-store.h"
+
+G_BEGIN_DECLS
+
+/* A display string (name, department, title, group name): valid UTF-8 of
+ * at most TD_PROTO_MAX_NAME bytes; empty only with @allow_empty. */
+gboolean _td_store_check_name        (const char *value, const char *what,
+                                      gboolean allow_empty, GError **error);
+/* Turns a protocol validator's verdict into TD_STORE_ERROR_INVALID. */
+gboolean _td_store_check_field       (gboolean valid, const char *what,
+                                      GError *local_error, GError **error);
+/* Names of API keys and webhooks: 1..64 of [A-Za-z0-9._-]. */
+gboolean _td_store_check_object_name (const char *name, const char *what, GError **error);
+/* A non-empty comma-separated list whose items are all in @allowed. */
+gboolean _td_store_check_list        (const char *value, const char * const *allowed,
+                                      const char *what, GError **error);
+gboolean _td_store_list_contains     (const char *list, const char *item);
+
+/* Reverses @messages in place (history is read newest first). */
+void     _td_store_messages_reverse  (GPtrArray *messages);
+/* Fills a 1:1 send result: the sender's copy, and the recipient's (the
+ * same object when sending to oneself). */
+void     _td_store_fill_send_result  (TdStoreSendResult *out, gint64 mid,
+                                      gint64 sender_seq, gint64 recipient_seq,
+                                      gboolean to_self, const char *client_id,
+                                      const char *from, const char *to,
+                                      const char *text, gint64 time_ms,
+                                      gboolean duplicate);
+
+G_END_DECLS
