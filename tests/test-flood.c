@@ -6,14 +6,14 @@
  *     server without ever reading its answers;
  *   - 8 connections announcing 200 KB frames (above the 64 KiB limit);
  *   - 8 "slowloris" connections that send half an HTTP request and stop;
- *   - a logged-in slow reader that never reads while 2,000 messages of
- *     15 KB are sent to it (more than the 8 MiB the server queues for one
- *     connection).
+ *   - a logged-in slow reader that never reads while 6,000 messages of
+ *     15 KB (90 MB) are sent to it, far more than the 8 MiB the server
+ *     queues for one connection.
  * What must hold: the canary gets every answer (its round-trip times are
  * printed, not asserted: the machine is shared); every abusive connection
  * is closed by the server (deadline, size limit, slow-reader cap); the
  * server's memory stays bounded; and nothing sent to the slow reader is
- * lost: its next login delivers all 2,000 messages.
+ * lost: its next login delivers all 6,000 messages.
  */
 #define G_LOG_DOMAIN "test-flood"
 
@@ -25,7 +25,7 @@
 #define N_GARBAGE    16
 #define N_OVERSIZED  8
 #define N_SLOWLORIS  8
-#define N_TO_SLOW    2000
+#define N_TO_SLOW    6000
 #define SLOW_TEXT    15000
 
 static gint64
@@ -210,7 +210,7 @@ test_flood (void)
       g_autoptr(TdFrame) sent = td_test_ws_send_message (alice, id, "bob", text);
 
       g_assert_nonnull (sent);
-      if (i % 100 == 0)
+      if (i % 200 == 0)
         {
           canary_ping (&canary);
           rss_peak = MAX (rss_peak, server_rss_kb (server));
@@ -227,8 +227,11 @@ test_flood (void)
   g_assert_true (wait_eof (slow, 30));
   canary_ping (&canary);
 
-  /* Memory: what the server holds after the flood is bounded (8 MiB for
-   * the slow reader's queue at most, freed when it was closed). */
+  /* Memory: the server never holds what it could not send.  Had it kept
+   * the 90 MB for the slow reader, the peak would be above the bound; the
+   * bound leaves room for the 8 MiB queue, a backlog page of large
+   * messages and the allocator's high-water mark on a loaded machine
+   * (peaks of 10-66 MB above the start were seen). */
   rss_after = server_rss_kb (server);
   g_test_message ("server RSS: %" G_GINT64_FORMAT " kB before, %" G_GINT64_FORMAT
                   " kB peak, %" G_GINT64_FORMAT " kB after", rss_before, rss_peak, rss_after);
@@ -236,7 +239,7 @@ test_flood (void)
    * nothing about the server's own bounds (build-aux/run-sanitized.sh). */
   if (g_getenv ("TD_TEST_SANITIZED") == NULL)
     {
-      g_assert_cmpint (rss_peak, <, rss_before + 64 * 1024);
+      g_assert_cmpint (rss_peak, <, rss_before + 80 * 1024);
       g_assert_cmpint (rss_after, <, rss_before + 48 * 1024);
     }
   report ("before the flood", quiet);
