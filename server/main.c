@@ -27,9 +27,12 @@ static gboolean
 hup_cb (gpointer user_data)
 {
   App *app = user_data;
+  g_autoptr(GError) error = NULL;
 
   g_message ("reloading the directory");
   td_server_reload_directory (app->server);
+  if (!td_server_reload_certificate (app->server, &error))
+    g_warning ("%s", error->message);
   return G_SOURCE_CONTINUE;
 }
 

@@ -806,6 +806,30 @@ td_server_reload_directory (TdServer *self)
                        listing_job_done, self);
 }
 
+gboolean
+td_server_reload_certificate (TdServer *self, GError **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  if (self->config->tls_cert_file == NULL || self->http == NULL)
+    return TRUE;
+  /* A renewed certificate replaces the old one for new connections;
+   * connections already open keep the one they were made with.  If the
+   * new files are unusable (half-copied, key not matching), the old
+   * certificate stays. */
+  certificate = g_tls_certificate_new_from_files (self->config->tls_cert_file,
+                                                  self->config->tls_key_file, error);
+  if (certificate == NULL)
+    {
+      g_prefix_error (error, "keeping the current TLS certificate: cannot use %s with key %s: ",
+                      self->config->tls_cert_file, self->config->tls_key_file);
+      return FALSE;
+    }
+  soup_server_set_tls_certificate (self->http, certificate);
+  g_message ("TLS certificate reloaded from %s", self->config->tls_cert_file);
+  return TRUE;
+}
+
 static gboolean
 reload_cb (gpointer user_data)
 {

@@ -20,6 +20,10 @@ gboolean  td_server_start             (TdServer *self, GError **error);
 void      td_server_stop              (TdServer *self);
 /* Rereads the directory from the store (SIGHUP). */
 void      td_server_reload_directory  (TdServer *self);
+/* Rereads the TLS certificate and key files (SIGHUP), for renewed
+ * certificates.  Without TLS it does nothing.  On error the current
+ * certificate stays. */
+gboolean  td_server_reload_certificate (TdServer *self, GError **error);
 guint16   td_server_get_port          (TdServer *self);
 
 G_END_DECLS

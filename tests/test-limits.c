@@ -746,6 +746,94 @@ test_tls (void)
   }
 }
 
+static gboolean
+copy_file (const char *from, const char *to)
+{
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  return g_file_get_contents (from, &contents, &len, NULL) &&
+         g_file_set_contents (to, contents, (gssize) len, NULL);
+}
+
+/* Sends hello with @ca as the trusted CA; the exit status. */
+static int
+send_with_ca (TlsFixture *f, const char *url, const char *ca)
+{
+  const char *send_hello[] = { "send", "bob", "hello after renewal", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  char *saved = f->ca;
+  int status;
+
+  f->ca = (char *) ca;
+  status = run_cli (f, url, TRUE, "alice", send_hello, &out, &err);
+  f->ca = saved;
+  return status;
+}
+
+/* A renewed certificate (here: from another CA, so the switch shows) is
+ * taken on SIGHUP without a restart; unusable files keep the old one. */
+static void
+test_tls_reload (void)
+{
+  g_autoptr(TlsFixture) f = tls_fixture_new ();
+  g_autofree char *renewed = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *new_ca = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  gboolean switched = FALSE;
+
+  if (f == NULL)
+    return;
+  url = g_strdup_printf ("https://localhost:%u", f->server->port);
+  renewed = g_dir_make_tmp ("tidings-tls-renewed-XXXXXX", NULL);
+  g_assert_nonnull (renewed);
+  g_assert_true (make_certificates (renewed));
+  new_ca = g_build_filename (renewed, "ca.pem", NULL);
+  cert = g_build_filename (f->dir, "server.pem", NULL);
+  key = g_build_filename (f->dir, "server.key", NULL);
+
+  g_assert_cmpint (send_with_ca (f, url, f->ca), ==, 0);
+  g_assert_cmpint (send_with_ca (f, url, new_ca), !=, 0);
+
+  /* Install the renewed pair, then SIGHUP. */
+  {
+    g_autofree char *from_cert = g_build_filename (renewed, "server.pem", NULL);
+    g_autofree char *from_key = g_build_filename (renewed, "server.key", NULL);
+
+    g_assert_true (copy_file (from_key, key));
+    g_assert_true (copy_file (from_cert, cert));
+  }
+  g_subprocess_send_signal (f->server->proc, SIGHUP);
+  for (guint i = 0; i < 20 && !switched; i++)
+    {
+      switched = send_with_ca (f, url, new_ca) == 0;
+      if (!switched)
+        g_usleep (250 * 1000);
+    }
+  g_assert_true (switched);
+  g_assert_cmpint (send_with_ca (f, url, f->ca), !=, 0);
+
+  /* A half-written file: the server keeps what it has. */
+  g_assert_true (g_file_set_contents (cert, "-----BEGIN CERTIFICATE-----\nnot one\n", -1, NULL));
+  g_subprocess_send_signal (f->server->proc, SIGHUP);
+  g_usleep (500 * 1000);
+  g_assert_cmpint (send_with_ca (f, url, new_ca), ==, 0);
+
+  {
+    static const char *files[] = { "ca.key", "ca.pem", "ca.srl", "server.key", "server.csr",
+                                   "server.pem", "ext.cnf", NULL };
+    for (guint i = 0; files[i] != NULL; i++)
+      {
+        g_autofree char *path = g_build_filename (renewed, files[i], NULL);
+        g_unlink (path);
+      }
+    g_rmdir (renewed);
+  }
+}
+
 static void
 test_tls_bad_files (void)
 {
@@ -798,6 +886,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/message-rate", test_message_rate);
   g_test_add_func ("/limits/tls/end-to-end", test_tls);
   g_test_add_func ("/limits/tls/bad-files", test_tls_bad_files);
+  g_test_add_func ("/limits/tls/reload", test_tls_reload);
 
   ret = g_test_run ();
   td_test_server_stop (server);
