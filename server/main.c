@@ -56,18 +56,21 @@ main (int argc, char **argv)
     g_log_set_debug_enabled (TRUE);
 
   server = td_server_new (g_steal_pointer (&config));
+  loop = g_main_loop_new (NULL, FALSE);
+  app.loop = loop;
+  app.server = server;
+  /* Before the start: once the port file exists (written by the start), a
+   * SIGTERM must stop the server cleanly, not kill it with the default
+   * action.  One arriving during the start is handled when the loop runs. */
+  g_unix_signal_add (SIGTERM, quit_cb, &app);
+  g_unix_signal_add (SIGINT, quit_cb, &app);
+  g_unix_signal_add (SIGHUP, hup_cb, &app);
+
   if (!td_server_start (server, &error))
     {
       g_printerr ("tidingsd: %s\n", error->message);
       return 1;
     }
-
-  loop = g_main_loop_new (NULL, FALSE);
-  app.loop = loop;
-  app.server = server;
-  g_unix_signal_add (SIGTERM, quit_cb, &app);
-  g_unix_signal_add (SIGINT, quit_cb, &app);
-  g_unix_signal_add (SIGHUP, hup_cb, &app);
 
   g_main_loop_run (loop);
   td_server_stop (server);
