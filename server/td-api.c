@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "td-api.h"
+#include "td-metrics.h"
 #include "td-password.h"
 #include "td-proto-private.h"
 #include "td-server-private.h"
@@ -937,7 +938,11 @@ api_job_done (gpointer result, const GError *error, gpointer user_data)
       fail (req, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
             "the server cannot store this now; try again later");
     }
-  else if (!server->stopping)
+  else if (req->sent)
+    /* Bot messages count with the ones sent over WebSocket. */
+    td_metrics_inc (TD_METRIC_MESSAGES_STORED);
+
+  if (error == NULL && !server->stopping)
     {
       /* Committed: tell whoever is online right away. */
       if (req->push_rid != 0)
