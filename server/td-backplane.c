@@ -592,7 +592,8 @@ lose (TdBackplane *self, const char *reason)
   if (self->connected)
     {
       self->connected = FALSE;
-      self->callbacks.disconnected (self, self->user_data);
+      if (self->callbacks.disconnected != NULL)
+        self->callbacks.disconnected (self, self->user_data);
     }
   if (self->retry_id == 0)
     self->retry_id = g_timeout_add_seconds (delay, retry_cb, self);
@@ -1213,7 +1214,8 @@ td_backplane_stop (TdBackplane *self)
       say_goodbye (self);
       g_message ("backplane: node %s left the cluster", self->node_id);
       self->connected = FALSE;
-      self->callbacks.disconnected (self, self->user_data);
+      if (self->callbacks.disconnected != NULL)
+        self->callbacks.disconnected (self, self->user_data);
     }
   lose (self, "stopping");
 }

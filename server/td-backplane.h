@@ -73,7 +73,7 @@ typedef struct {
   /* Subscribed (again): anything published while this node was not
    * listening is lost, so every session must catch up from the store. */
   void (*connected)     (TdBackplane *bp, gpointer user_data);
-  /* Lost Redis; connected will follow when it is back. */
+  /* Lost Redis; connected will follow when it is back.  May be NULL. */
   void (*disconnected)  (TdBackplane *bp, gpointer user_data);
   /* An event from another node (mailbox, frame, presence, groups,
    * reminder, resync).  Presence events arrive here in version order. */

@@ -37,9 +37,6 @@ struct _TdServer
   SoupServer    *http;
   TdRoster      *roster;
   TdWebhooks    *webhooks;       /* outgoing webhook dispatcher (td-webhooks.c) */
-  /* TRUE while the Redis backplane is connected (kept by the cluster code);
-   * read by /api/v1/health and /metrics.  Always FALSE without --redis. */
-  gboolean       backplane_connected;
   /* With --redis: the cluster connection (td-backplane.c), else NULL and
    * nothing below the sessions knows about other nodes. */
   TdBackplane   *backplane;

@@ -146,19 +146,10 @@ backplane_connected_cb (TdBackplane *bp, gpointer user_data)
 {
   TdServer *self = user_data;
 
-  self->backplane_connected = TRUE;
   /* Whatever was published while this node was not listening is lost:
    * every session reads its mailbox from where it is. */
   if (!self->stopping)
     _td_server_catch_up_all (self);
-}
-
-static void
-backplane_disconnected_cb (TdBackplane *bp, gpointer user_data)
-{
-  TdServer *self = user_data;
-
-  self->backplane_connected = FALSE;
 }
 
 static void
@@ -236,7 +227,7 @@ static gboolean
 start_backplane (TdServer *self, GError **error)
 {
   static const TdBackplaneCallbacks callbacks = {
-    backplane_connected_cb, backplane_disconnected_cb, backplane_event_cb,
+    backplane_connected_cb, NULL, backplane_event_cb,
     backplane_node_presence_cb,
   };
   g_autofree char *node = NULL;
@@ -547,7 +538,8 @@ backplane_state (TdServer *self)
 {
   if (self->config->redis_url == NULL || self->config->redis_url[0] == '\0')
     return "none";
-  return self->backplane_connected ? "connected" : "disconnected";
+  return self->backplane != NULL && td_backplane_is_connected (self->backplane)
+         ? "connected" : "disconnected";
 }
 
 static void
@@ -620,7 +612,8 @@ send_metrics (TdServer *self, SoupServerMessage *msg)
     sessions += ((TdRosterUser *) g_ptr_array_index (online, i))->sessions->len;
   td_metrics_set (TD_METRIC_SESSIONS, sessions);
   td_metrics_set (TD_METRIC_USERS_ONLINE, online->len);
-  td_metrics_set (TD_METRIC_BACKPLANE_CONNECTED, self->backplane_connected ? 1 : 0);
+  td_metrics_set (TD_METRIC_BACKPLANE_CONNECTED,
+                  self->backplane != NULL && td_backplane_is_connected (self->backplane));
   if (self->backplane != NULL)
     {
       /* Counted by td-backplane.c; mirrored here (they only grow). */
