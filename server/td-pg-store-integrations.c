@@ -9,13 +9,6 @@
 
 #include <string.h>
 
-/* API keys' last_used is written at most this often. */
-#define LAST_USED_RESOLUTION_MS  (60 * 1000)
-/* A delivery still failing this long after it was queued is given up. */
-#define DELIVERY_GIVE_UP_MS      (3 * 24 * 3600 * (gint64) 1000)
-/* Finished deliveries are kept this long for the figures, then purged. */
-#define DELIVERY_KEEP_MS         (7 * 24 * 3600 * (gint64) 1000)
-
 #define REMINDER_COLUMNS \
   "r.rid, r.kind, r.source, r.title, r.body, r.link, r.category, r.priority, r.time," \
   " r.api_key_id, r.sender_id, r.idempotency_key"
@@ -679,7 +672,7 @@ td_pg_store_check_api_key (TdStore      *store,
     key = api_key_from_row (res, 0);
   }
 
-  if (now_ms - key->last_used_ms >= LAST_USED_RESOLUTION_MS)
+  if (now_ms - key->last_used_ms >= TD_STORE_LAST_USED_RESOLUTION_MS)
     {
       g_autoptr(PGresult) res = NULL;
       TdPgParams p = { 0 };
@@ -919,7 +912,7 @@ td_pg_store_next_delivery_time (TdStore *store, GError **error)
 static gboolean
 purge_deliveries (TdPgStore *self, gint64 now_ms, GError **error)
 {
-  g_autoptr(PGresult) res = exec_id (self, SQL_HOOK_PURGE, now_ms - DELIVERY_KEEP_MS,
+  g_autoptr(PGresult) res = exec_id (self, SQL_HOOK_PURGE, now_ms - TD_STORE_DELIVERY_KEEP_MS,
                                      "purge the webhook queue", error);
 
   return res != NULL;
@@ -960,7 +953,7 @@ td_pg_store_delivery_failed (TdStore    *store,
   _td_pg_text (&p, error_text != NULL && *error_text != '\0' ? error_text : "failed");
   _td_pg_int (&p, now_ms);
   _td_pg_int (&p, next_ms);
-  _td_pg_int (&p, DELIVERY_GIVE_UP_MS);
+  _td_pg_int (&p, TD_STORE_DELIVERY_GIVE_UP_MS);
   res = _td_pg_store_exec (self, &sql[SQL_HOOK_FAILED], "record a failed webhook delivery",
                            &p, error);
   return res != NULL && purge_deliveries (self, now_ms, error);

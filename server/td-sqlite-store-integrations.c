@@ -8,15 +8,6 @@
 
 #include <string.h>
 
-/* API keys' last_used is written at most this often: checking a key runs
- * on every API request, and a write per request would cost an fsync. */
-#define LAST_USED_RESOLUTION_MS  (60 * 1000)
-/* A delivery still failing this long after it was queued is given up. */
-#define DELIVERY_GIVE_UP_MS      (3 * 24 * 3600 * (gint64) 1000)
-/* Finished deliveries (delivered or given up) are kept this long for the
- * figures of "tidingsctl webhook list", then purged. */
-#define DELIVERY_KEEP_MS         (7 * 24 * 3600 * (gint64) 1000)
-
 #define REMINDER_COLUMNS \
   "r.rid, r.kind, r.source, r.title, r.body, r.link, r.category, r.priority, r.time," \
   " r.api_key_id, r.sender_id, r.idempotency_key"
@@ -716,7 +707,7 @@ td_sqlite_store_check_api_key (TdStore      *store,
     key = api_key_from_row (stmt);
   }
 
-  if (now_ms - key->last_used_ms >= LAST_USED_RESOLUTION_MS)
+  if (now_ms - key->last_used_ms >= TD_STORE_LAST_USED_RESOLUTION_MS)
     {
       g_autoptr(TdStmt) stmt = get_stmt (self, SQL_KEY_TOUCH, op, error);
 
@@ -997,7 +988,7 @@ purge_deliveries (TdSqliteStore *self, gint64 now_ms, GError **error)
 
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, now_ms - DELIVERY_KEEP_MS);
+  sqlite3_bind_int64 (stmt, 1, now_ms - TD_STORE_DELIVERY_KEEP_MS);
   return step (self, stmt, op, NULL, error);
 }
 
@@ -1041,7 +1032,7 @@ td_sqlite_store_delivery_failed (TdStore    *store,
   _td_bind_text (stmt, 2, error_text != NULL && *error_text != '\0' ? error_text : "failed");
   sqlite3_bind_int64 (stmt, 3, now_ms);
   sqlite3_bind_int64 (stmt, 4, next_ms);
-  sqlite3_bind_int64 (stmt, 5, DELIVERY_GIVE_UP_MS);
+  sqlite3_bind_int64 (stmt, 5, TD_STORE_DELIVERY_GIVE_UP_MS);
   if (!step (self, stmt, op, NULL, error))
     return FALSE;
   return purge_deliveries (self, now_ms, error);

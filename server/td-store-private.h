@@ -8,6 +8,17 @@
 
 G_BEGIN_DECLS
 
+/* Policies every backend applies the same way. */
+/* API keys' last_used is written at most this often: checking a key runs
+ * on every API request, and a write per request would cost an fsync. */
+#define TD_STORE_LAST_USED_RESOLUTION_MS  (60 * 1000)
+/* A webhook delivery still failing this long after it was queued is
+ * given up. */
+#define TD_STORE_DELIVERY_GIVE_UP_MS      (3 * 24 * 3600 * (gint64) 1000)
+/* Finished deliveries (delivered or given up) are kept this long for the
+ * figures of "tidingsctl webhook list", then purged. */
+#define TD_STORE_DELIVERY_KEEP_MS         (7 * 24 * 3600 * (gint64) 1000)
+
 /* A display string (name, department, title, group name): valid UTF-8 of
  * at most TD_PROTO_MAX_NAME bytes; empty only with @allow_empty. */
 gboolean _td_store_check_name        (const char *value, const char *what,
