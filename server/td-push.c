@@ -139,7 +139,7 @@ publish_mailbox (TdServer *self, TdMessage *message, GArray *users, GArray *seqs
 {
   g_autoptr(TdBackplaneEvent) event = NULL;
 
-  if (self->backplane == NULL || users->len == 0)
+  if (self->backplane == NULL || users == NULL || users->len == 0)
     return;
   event = td_backplane_event_new (TD_BACKPLANE_MAILBOX);
   event->message = td_message_ref (message);
@@ -148,11 +148,21 @@ publish_mailbox (TdServer *self, TdMessage *message, GArray *users, GArray *seqs
   td_backplane_publish (self->backplane, event);
 }
 
+/* Arrays for publish_mailbox(), only with a backplane: a single node
+ * builds nothing per message. */
+static GArray *
+copies_new (TdServer *self)
+{
+  return self->backplane != NULL ? g_array_new (FALSE, FALSE, sizeof (gint64)) : NULL;
+}
+
 static void
 add_copy (GArray *users, GArray *seqs, gint64 user_id, TdMessage *copy)
 {
   gint64 seq = td_message_get_seq (copy);
 
+  if (users == NULL)
+    return;
   g_array_append_val (users, user_id);
   g_array_append_val (seqs, seq);
 }
@@ -164,11 +174,13 @@ _td_server_deliver_message (TdServer                *self,
                             gint64                   recipient_id,
                             const TdStoreSendResult *result)
 {
-  g_autoptr(GArray) users = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) users = NULL;
+  g_autoptr(GArray) seqs = NULL;
 
   if (result->duplicate)
     return;
+  users = copies_new (self);
+  seqs = copies_new (self);
   fan_out (td_roster_lookup_id (self->roster, recipient_id), except, result->recipient_copy);
   add_copy (users, seqs, recipient_id, result->recipient_copy);
   if (recipient_id != sender_id)
@@ -185,11 +197,13 @@ _td_server_deliver_group (TdServer                     *self,
                           gint64                        sender_id,
                           const TdStoreGroupSendResult *result)
 {
-  g_autoptr(GArray) users = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) users = NULL;
+  g_autoptr(GArray) seqs = NULL;
 
   if (result->duplicate)
     return;
+  users = copies_new (self);
+  seqs = copies_new (self);
   /* Each member's copy carries that member's own mailbox seq. */
   for (guint i = 0; i < result->deliveries->len; i++)
     {
