@@ -9,7 +9,15 @@
  * user is no longer in the group (left, removed, deleted) the window
  * stays readable but takes no more input.  "… is typing" comes from the
  * conversation's "typing" property; the user's own typing is reported
- * through td_client_notify_typing(), which rate-limits it. */
+ * through td_client_notify_typing(), which rate-limits it.
+ *
+ * Rows are built for the newest FIRST_ROWS messages only (enough to fill
+ * the window); older ones already in the conversation get their rows as
+ * the user scrolls up, CHUNK_ROWS per frame, and only then is the cache
+ * or the server asked for more.  Building and measuring a row (wrapped
+ * label, pango layout, CSS nodes) is what opening and paging cost, and
+ * each row keeps tens of kilobytes: a window should not pay for 50 rows
+ * the user never scrolls to. */
 #define G_LOG_DOMAIN "td-chat-window"
 
 #include "config.h"
@@ -21,7 +29,9 @@
 #include "td-group-dialog.h"
 #include "td-message-row.h"
 
-#define PAGE_SIZE 50
+#define PAGE_SIZE  50   /* rows built (and messages loaded) per scroll to the top */
+#define FIRST_ROWS 20   /* rows built when the window opens */
+#define CHUNK_ROWS 10   /* rows built per frame while paging */
 
 struct _TdChatWindow
 {
@@ -53,10 +63,17 @@ struct _TdChatWindow
   gboolean              stick_to_bottom;
   gboolean              restoring;       /* older messages are being prepended */
   double                from_bottom;     /* distance kept while restoring */
+  guint                 restore_id;      /* timeout ending "restoring" */
+
+  guint                 first_built;     /* conversation position of the oldest row */
+  guint                 rows_wanted;     /* older rows still to build for this page */
+  guint                 build_id;        /* tick callback building them, 0 if none */
   gboolean              preedit;         /* an input method is composing */
 };
 
 G_DEFINE_TYPE (TdChatWindow, td_chat_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void show_older (TdChatWindow *self);
 
 static GtkAdjustment *
 vadjustment (TdChatWindow *self)
@@ -73,11 +90,9 @@ scroll_to_bottom (TdChatWindow *self)
 }
 
 static GtkWidget *
-create_message_row (gpointer item,
-                    gpointer user_data)
+create_message_row (TdChatWindow  *self,
+                    TdChatMessage *message)
 {
-  TdChatWindow *self = user_data;
-  TdChatMessage *message = item;
   const char *sender;
 
   if (td_chat_message_get_outgoing (message))
@@ -160,6 +175,18 @@ mark_read_if_active (TdChatWindow *self)
     td_client_mark_read (self->client, td_contact_get_login (self->contact));
 }
 
+/* Rows that do not fill the view cannot be scrolled to the top (a tall
+ * window, short messages): build more of what is loaded. */
+static void
+fill_view (TdChatWindow *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  if (self->first_built > 0 && self->build_id == 0 && !self->restoring
+      && gtk_adjustment_get_upper (adj) <= gtk_adjustment_get_page_size (adj))
+    show_older (self);
+}
+
 static void
 adjustment_changed_cb (TdChatWindow *self)
 {
@@ -169,6 +196,7 @@ adjustment_changed_cb (TdChatWindow *self)
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - self->from_bottom);
   else if (self->stick_to_bottom)
     scroll_to_bottom (self);
+  fill_view (self);
 }
 
 static void
@@ -188,8 +216,137 @@ end_restoring_cb (gpointer user_data)
 {
   TdChatWindow *self = user_data;
 
+  self->restore_id = 0;
   self->restoring = FALSE;
   return G_SOURCE_REMOVE;
+}
+
+/* Let the new rows be allocated (adjustment "changed") before the view
+ * follows the user again. */
+static void
+schedule_end_restoring (TdChatWindow *self)
+{
+  g_clear_handle_id (&self->restore_id, g_source_remove);
+  self->restore_id = g_timeout_add_full (G_PRIORITY_LOW, 100, end_restoring_cb, self, NULL);
+}
+
+/* Rows for conversation items [position, position + n), inserted at row
+ * index @at. */
+static void
+insert_rows (TdChatWindow *self,
+             guint         position,
+             guint         n,
+             int           at)
+{
+  GListModel *model = G_LIST_MODEL (self->conversation);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TdChatMessage) message = g_list_model_get_item (model, position + i);
+
+      gtk_list_box_insert (self->history, create_message_row (self, message), at + (int) i);
+    }
+}
+
+static void
+remove_rows (TdChatWindow *self,
+             int           at,
+             guint         n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->history, at);
+
+      if (row == NULL)
+        break;
+      gtk_widget_destroy (GTK_WIDGET (row));
+    }
+}
+
+/* Rows for the newest messages only; the rest as the user scrolls up. */
+static void
+rebuild_rows (TdChatWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->conversation));
+  GList *rows = gtk_container_get_children (GTK_CONTAINER (self->history));
+
+  for (GList *l = rows; l != NULL; l = l->next)
+    gtk_widget_destroy (l->data);
+  g_list_free (rows);
+  self->first_built = n > FIRST_ROWS ? n - FIRST_ROWS : 0;
+  insert_rows (self, self->first_built, n - self->first_built, 0);
+}
+
+static void load_older (TdChatWindow *self);
+
+/* One frame's worth of older rows, before the frame is laid out. */
+static gboolean
+build_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  TdChatWindow *self = user_data;
+  guint n = MIN (MIN (CHUNK_ROWS, self->first_built), self->rows_wanted);
+
+  if (n > 0)
+    {
+      self->first_built -= n;
+      self->rows_wanted -= n;
+      insert_rows (self, self->first_built, n, 0);
+    }
+  if (self->rows_wanted > 0 && self->first_built > 0)
+    return G_SOURCE_CONTINUE;
+  self->build_id = 0;
+  if (self->rows_wanted > 0)
+    {
+      /* Everything loaded has a row: ask the cache / server. */
+      self->rows_wanted = 0;
+      load_older (self);
+    }
+  else
+    schedule_end_restoring (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_building (TdChatWindow *self)
+{
+  if (self->build_id == 0)
+    self->build_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->history), build_tick_cb, self, NULL);
+}
+
+static void
+items_changed_cb (GListModel   *model,
+                  guint         position,
+                  guint         removed,
+                  guint         added,
+                  TdChatWindow *self)
+{
+  guint built = g_list_model_get_n_items (model) - added + removed - self->first_built;
+
+  /* At the oldest row itself it is a prepend, unless there is no row. */
+  if (position + removed < self->first_built || (position + removed == self->first_built && built > 0))
+    {
+      /* Older messages, above the rows: built when the user gets there
+       * (now, if this is the page being waited for). */
+      self->first_built = self->first_built - removed + added;
+      if (self->restoring && added > 0)
+        {
+          self->rows_wanted = MAX (self->rows_wanted, MIN (added, PAGE_SIZE));
+          start_building (self);
+        }
+      else
+        fill_view (self);
+      return;
+    }
+  if (position < self->first_built)
+    {
+      /* Straddles the oldest row: not something the conversation does. */
+      rebuild_rows (self);
+      return;
+    }
+  remove_rows (self, (int) (position - self->first_built), removed);
+  insert_rows (self, position, added, (int) (position - self->first_built));
 }
 
 static void
@@ -198,6 +355,7 @@ load_older_done_cb (GObject      *source,
                     gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
+  TdChatWindow *self;
 
   if (!td_conversation_load_older_finish (TD_CONVERSATION (source), result, &error))
     {
@@ -205,22 +363,43 @@ load_older_done_cb (GObject      *source,
         return;
       g_debug ("Loading older messages failed: %s", error->message);
     }
-  /* Let the new rows be allocated (adjustment "changed") before the view
-   * follows the user again. */
-  g_timeout_add_full (G_PRIORITY_LOW, 100, end_restoring_cb, g_object_ref (user_data), g_object_unref);
+  self = user_data;
+  /* The rows are being built (items-changed) or there were none. */
+  if (self->build_id == 0)
+    schedule_end_restoring (self);
 }
 
 static void
 load_older (TdChatWindow *self)
 {
-  GtkAdjustment *adj = vadjustment (self);
-
   if (!td_conversation_get_has_more (self->conversation) || td_conversation_get_loading (self->conversation))
-    return;
-  self->restoring = TRUE;
-  self->from_bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
+    {
+      schedule_end_restoring (self);
+      return;
+    }
   td_conversation_load_older_async (self->conversation, PAGE_SIZE, self->cancellable,
                                     load_older_done_cb, self);
+}
+
+/* The user reached the top: older rows from what is loaded, else a page
+ * from the cache or the server. */
+static void
+show_older (TdChatWindow *self)
+{
+  GtkAdjustment *adj = vadjustment (self);
+
+  if (self->build_id != 0 || td_conversation_get_loading (self->conversation))
+    return;
+  g_clear_handle_id (&self->restore_id, g_source_remove);
+  self->restoring = TRUE;
+  self->from_bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_value (adj);
+  if (self->first_built > 0)
+    {
+      self->rows_wanted = PAGE_SIZE;
+      start_building (self);
+    }
+  else
+    load_older (self);
 }
 
 static void
@@ -229,7 +408,7 @@ edge_reached_cb (GtkScrolledWindow *scroller,
                  TdChatWindow      *self)
 {
   if (pos == GTK_POS_TOP)
-    load_older (self);
+    show_older (self);
 }
 
 gboolean
@@ -525,6 +704,10 @@ td_chat_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->restore_id, g_source_remove);
+  if (self->build_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->history), self->build_id);
+  self->build_id = 0;
   g_clear_object (&self->conversation);
   g_clear_object (&self->contact);
   g_clear_object (&self->client);
@@ -602,8 +785,8 @@ td_chat_window_new (GtkApplication *application,
   if (self->is_group)
     gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self)), "group-chat");
 
-  gtk_list_box_bind_model (self->history, G_LIST_MODEL (self->conversation),
-                           create_message_row, self, NULL);
+  rebuild_rows (self);
+  g_signal_connect_object (self->conversation, "items-changed", G_CALLBACK (items_changed_cb), self, 0);
   g_signal_connect_object (self->conversation, "items-changed", G_CALLBACK (messages_changed_cb), self,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
   g_signal_connect_object (contact, "notify::name", G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);

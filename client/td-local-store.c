@@ -5,6 +5,17 @@
  * worker thread would buy nothing but complexity.  Failures of the cache
  * are logged and otherwise ignored, except for queueing into the
  * outbox, whose failure the caller must know about.
+ *
+ * Received messages are batched: the first one opens a transaction and
+ * an idle callback commits it once the main loop has nothing more urgent
+ * to do, so a backlog of thousands costs one fsync per burst instead of
+ * one per message.  Other plain writes made meanwhile (unread counts,
+ * read marks) join the batch.  The commit runs at a higher priority than
+ * the connection's acknowledgement (G_PRIORITY_DEFAULT_IDLE), so the
+ * server never hears "ack" for a message that is not on disk yet; code
+ * that acknowledges synchronously calls td_local_store_flush() first.
+ * Writes that must be durable when they return (the outbox) commit the
+ * batch and then run in their own transaction.
  */
 #define G_LOG_DOMAIN "td-local-store"
 
@@ -14,10 +25,15 @@
 
 #include "td-local-store.h"
 
+/* Before the connection's ack idle (G_PRIORITY_DEFAULT_IDLE), after
+ * GTK's relayout and redraw (G_PRIORITY_HIGH_IDLE + 10 / + 20). */
+#define COMMIT_PRIORITY (G_PRIORITY_DEFAULT_IDLE - 10)
+
 struct _TdLocalStore
 {
   sqlite3 *db;
   char    *path;
+  guint    commit_id;   /* idle committing the open batch, 0 if none */
 };
 
 static const char schema[] =
@@ -111,6 +127,62 @@ column_text (sqlite3_stmt *stmt, int column)
   return text ? text : "";
 }
 
+static gboolean
+commit_cb (gpointer user_data)
+{
+  TdLocalStore *self = user_data;
+
+  self->commit_id = 0;
+  td_local_store_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens the batch transaction unless one is open; the idle commits it. */
+static void
+begin_batch (TdLocalStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!sqlite3_get_autocommit (self->db))
+    return;
+  if (!exec (self, "BEGIN IMMEDIATE", &error))
+    {
+      /* The write goes ahead in autocommit: slower, not lost. */
+      g_warning ("%s", error->message);
+      return;
+    }
+  if (self->commit_id == 0)
+    self->commit_id = g_idle_add_full (COMMIT_PRIORITY, commit_cb, self, NULL);
+}
+
+void
+td_local_store_flush (TdLocalStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (self != NULL);
+
+  g_clear_handle_id (&self->commit_id, g_source_remove);
+  if (self->db == NULL || sqlite3_get_autocommit (self->db))
+    return;
+  if (!exec (self, "COMMIT", &error))
+    {
+      g_warning ("%s", error->message);
+      /* A failed COMMIT may leave the transaction open; later writes
+       * must not pile up in it forever. */
+      if (!sqlite3_get_autocommit (self->db))
+        exec (self, "ROLLBACK", NULL);
+    }
+}
+
+gboolean
+td_local_store_has_pending (TdLocalStore *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->db != NULL && !sqlite3_get_autocommit (self->db);
+}
+
 TdLocalStore *
 td_local_store_open (const char *path, GError **error)
 {
@@ -148,6 +220,7 @@ td_local_store_free (TdLocalStore *self)
 {
   if (self == NULL)
     return;
+  td_local_store_flush (self);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_free (self->path);
@@ -159,6 +232,7 @@ td_local_store_free (TdLocalStore *self)
 gboolean
 td_local_store_save_directory (TdLocalStore *self, GPtrArray *users, GError **error)
 {
+  td_local_store_flush (self);
   if (!exec (self, "BEGIN IMMEDIATE; DELETE FROM directory;", error))
     return FALSE;
   for (guint i = 0; i < users->len; i++)
@@ -214,6 +288,8 @@ td_local_store_queue (TdLocalStore *self, TdChatMessage *message, GError **error
   const char *to = td_chat_message_get_to (message);
   sqlite3_stmt *stmt;
 
+  /* The outbox row must be on disk when this returns: no batching. */
+  td_local_store_flush (self);
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
   stmt = prepare (self, "INSERT INTO outbox (id, recipient, text, created) VALUES (?, ?, ?, ?)");
@@ -329,6 +405,7 @@ td_local_store_add_message (TdLocalStore *self, TdMessage *message, const char *
 
   if (stmt == NULL)
     return FALSE;
+  begin_batch (self);
   sqlite3_bind_text (stmt, 1, peer, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, td_message_get_mid (message));
   sqlite3_bind_text (stmt, 3, td_message_get_id (message), -1, SQLITE_TRANSIENT);
@@ -462,6 +539,21 @@ td_local_store_get_unread (TdLocalStore *self, const char *peer)
   return count;
 }
 
+GHashTable *
+td_local_store_load_unread (TdLocalStore *self)
+{
+  GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt = prepare (self, "SELECT peer, count FROM unread WHERE count > 0");
+
+  if (stmt == NULL)
+    return counts;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_hash_table_insert (counts, g_strdup (column_text (stmt, 0)),
+                         GUINT_TO_POINTER ((guint) sqlite3_column_int64 (stmt, 1)));
+  sqlite3_finalize (stmt);
+  return counts;
+}
+
 char *
 td_local_store_get (TdLocalStore *self, const char *key)
 {
@@ -515,6 +607,7 @@ td_local_store_save_groups (TdLocalStore *self, GPtrArray *groups)
 {
   g_autoptr(GError) error = NULL;
 
+  td_local_store_flush (self);
   if (!exec (self, "BEGIN IMMEDIATE; DELETE FROM groups;", &error))
     {
       g_warning ("%s", error->message);
@@ -702,6 +795,7 @@ td_local_store_save_reminders (TdLocalStore *self, GPtrArray *reminders)
 {
   g_autoptr(GError) error = NULL;
 
+  td_local_store_flush (self);
   if (!exec (self, "BEGIN IMMEDIATE; DELETE FROM reminders;", &error))
     {
       g_warning ("%s", error->message);

@@ -6,8 +6,9 @@
  * counts, read marks and own read marks still to send, reminders with
  * which ones were alerted, queued reminder updates and a few key/value
  * settings.  Writes are
- * synchronous=FULL: the outbox must survive a crash or power loss, and
- * the volume a chat client writes is small.
+ * synchronous=FULL: the outbox must survive a crash or power loss.
+ * Received messages are committed in batches, from an idle callback that
+ * runs before the connection acknowledges them (see td-local-store.c).
  */
 #pragma once
 
@@ -20,7 +21,12 @@ G_BEGIN_DECLS
 typedef struct _TdLocalStore TdLocalStore;
 
 TdLocalStore *td_local_store_open            (const char *path, GError **error);
-void          td_local_store_free            (TdLocalStore *self);
+void          td_local_store_free            (TdLocalStore *self);   /* flushes first */
+/* Commits the open batch now (before acknowledging anything outside the
+ * idle order, e.g. at logout or close).  Harmless when none is open. */
+void          td_local_store_flush           (TdLocalStore *self);
+/* Whether written rows are waiting for the batch commit. */
+gboolean      td_local_store_has_pending     (TdLocalStore *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TdLocalStore, td_local_store_free)
 
 /* Directory: replaces the cached one; loads TdUser* (presence offline,
@@ -41,7 +47,9 @@ void          td_local_store_mark_failed     (TdLocalStore *self, const char *fr
                                               const char *error);
 
 /* Stores a committed message (live, backlog or history) unless it is
- * already there (same sender and id).  Returns TRUE if it was new. */
+ * already there (same sender and id).  Returns TRUE if it was new.  The
+ * row is in the open batch: on disk after the next idle commit (at a
+ * priority above G_PRIORITY_DEFAULT_IDLE) or td_local_store_flush(). */
 gboolean      td_local_store_add_message     (TdLocalStore *self, TdMessage *message,
                                               const char *self_login);
 /* Up to @limit messages with @peer, oldest first: the newest ones
@@ -58,6 +66,10 @@ void          td_local_store_foreach_latest  (TdLocalStore *self,
 
 void          td_local_store_set_unread      (TdLocalStore *self, const char *peer, guint count);
 guint         td_local_store_get_unread      (TdLocalStore *self, const char *peer);
+/* Every peer with a non-zero unread count: char* peer -> GUINT_TO_POINTER
+ * (count), in one query (a start-up with 10,000 contacts must not prepare
+ * 10,000 statements). */
+GHashTable   *td_local_store_load_unread     (TdLocalStore *self);
 
 /* ---- groups (the ones the user is in) ---- */
 /* Replaces all cached groups / adds or replaces one / forgets one. */

@@ -22,6 +22,8 @@ struct _TdMessageRow
   GtkLabel      *time_label;
   GtkLabel      *text_label;
   GtkLabel      *state_label;
+
+  gboolean       accessible_named;
 };
 
 G_DEFINE_TYPE (TdMessageRow, td_message_row, GTK_TYPE_LIST_BOX_ROW)
@@ -184,6 +186,27 @@ activate_link_cb (GtkLabel     *label,
   return TRUE;
 }
 
+/* The accessible (an AtkObject per row) is made when a screen reader or a
+ * test asks for it, not for every row built. */
+static AtkObject *
+td_message_row_get_accessible (GtkWidget *widget)
+{
+  TdMessageRow *self = TD_MESSAGE_ROW (widget);
+  AtkObject *accessible = GTK_WIDGET_CLASS (td_message_row_parent_class)->get_accessible (widget);
+
+  if (!self->accessible_named && self->message != NULL)
+    {
+      g_autofree char *name = NULL;
+
+      self->accessible_named = TRUE;
+      /* TRANSLATORS: accessible name of a chat message: sender and time. */
+      name = g_strdup_printf (_("Message from %s at %s"), gtk_label_get_text (self->sender_label),
+                              gtk_label_get_text (self->time_label));
+      atk_object_set_name (accessible, name);
+    }
+  return accessible;
+}
+
 static void
 td_message_row_dispose (GObject *object)
 {
@@ -200,6 +223,7 @@ td_message_row_class_init (TdMessageRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = td_message_row_dispose;
+  widget_class->get_accessible = td_message_row_get_accessible;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/tidings/Tidings/ui/td-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TdMessageRow, bubble);
@@ -222,7 +246,6 @@ td_message_row_new (TdChatMessage *message,
 {
   TdMessageRow *self;
   g_autofree char *markup = NULL;
-  g_autofree char *accessible = NULL;
   gboolean outgoing;
 
   g_return_val_if_fail (TD_IS_CHAT_MESSAGE (message), NULL);
@@ -240,11 +263,6 @@ td_message_row_new (TdChatMessage *message,
   update_time (self);
   update_state (self);
   g_signal_connect_object (message, "notify", G_CALLBACK (message_notify_cb), self, G_CONNECT_SWAPPED);
-
-  /* TRANSLATORS: accessible name of a chat message: sender and time. */
-  accessible = g_strdup_printf (_("Message from %s at %s"), gtk_label_get_text (self->sender_label),
-                                gtk_label_get_text (self->time_label));
-  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self)), accessible);
   return GTK_WIDGET (self);
 }
 
