@@ -63,6 +63,7 @@ struct _TdApplication
   char           *login_user;
   gboolean        login_remember;
   gboolean        logging_in;
+  gboolean        resuming;       /* the main window shows the cache meanwhile */
   gboolean        logging_out;
   gboolean        auto_away;
   guint           tray_wait_id;
@@ -654,7 +655,9 @@ logged_in (TdApplication *self)
   if (self->login_remember && token != NULL)
     td_secret_store (self->login_server, self->login_user, token);
 
-  show_main_window (self);
+  /* A resumed session has shown its window since the start. */
+  if (self->main_window == NULL)
+    show_main_window (self);
   if (self->login_dialog != NULL)
     gtk_widget_destroy (GTK_WIDGET (self->login_dialog));
   client_state_cb (self);
@@ -668,8 +671,10 @@ login_done_cb (GObject      *source,
 {
   g_autoptr(TdApplication) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean resuming = self->resuming;
 
   self->logging_in = FALSE;
+  self->resuming = FALSE;
   g_application_release (G_APPLICATION (self));
   if (td_client_login_finish (TD_CLIENT (source), result, &error))
     {
@@ -684,7 +689,11 @@ login_done_cb (GObject      *source,
 
     if (g_error_matches (error, TD_CONNECTION_ERROR, TD_CONNECTION_ERROR_TOKEN_INVALID))
       td_secret_clear (self->login_server, self->login_user);
+    /* The login window first: the application ends with its last
+     * window. */
     show_login_dialog (self, message);
+    if (resuming)
+      close_all_windows (self);
   }
 }
 
@@ -777,6 +786,16 @@ secret_lookup_done_cb (GObject      *source,
     }
   td_client_resume_async (self->client, self->login_server, self->login_user, token,
                           self->cancellable, login_done_cb, g_object_ref (self));
+  /* The cache is open now (td_client_resume_async() loads it before it
+   * connects): show what it holds at once, "Connecting…" until the
+   * session is up, instead of after a round trip and the server's login. */
+  if (self->logging_in && self->main_window == NULL)
+    {
+      self->resuming = TRUE;
+      show_main_window (self);
+      client_state_cb (self);
+      update_tray (self);
+    }
 }
 
 static void
@@ -1235,11 +1254,19 @@ td_application_id_for_profile (const char *profile_dir)
 TdApplication *
 td_application_new (const char *profile_dir)
 {
-  g_autofree char *app_id = td_application_id_for_profile (profile_dir);
-  TdApplication *self = g_object_new (TD_TYPE_APPLICATION,
-                                      "application-id", app_id,
-                                      "flags", G_APPLICATION_DEFAULT_FLAGS,
-                                      NULL);
+  g_autofree char *app_id = NULL;
+  TdApplication *self;
+
+  /* GTK 3 probes OpenGL when it opens the display (loading Mesa: ~50 MB
+   * of RSS and ~100 ms of the start) only to pick visuals for GL drawing,
+   * which Tidings never does.  Before the display opens (startup); a
+   * GDK_GL the user set wins. */
+  g_setenv ("GDK_GL", "disable", FALSE);
+  app_id = td_application_id_for_profile (profile_dir);
+  self = g_object_new (TD_TYPE_APPLICATION,
+                       "application-id", app_id,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
 
   self->profile_explicit = profile_dir != NULL;
   self->profile_dir = profile_dir != NULL ? g_canonicalize_filename (profile_dir, NULL)

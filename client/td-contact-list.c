@@ -1,13 +1,28 @@
 /* td-contact-list.c - the main window's contact list as a GListModel.
  *
- * The list is recomputed from the flat contact model whenever something
- * that affects it changes, then compared with the previous one: the
- * common head and tail stay, and one items-changed covers the middle.
- * Changes coming from contacts (presence, names, activity) are coalesced
- * into one recomputation per main-loop iteration, because a directory
- * update touches every contact at once; filter and expansion changes
- * apply immediately, as the user expects the list to follow the key.
+ * The whole list, every contact in order and without the search filter,
+ * is sorted once and kept ("sorted"); it is sorted again only when a
+ * contact or the directory changes (coalesced into one recomputation
+ * per main-loop iteration, because a directory update touches every
+ * contact at once).  A search scans that order and keeps what matches, so
+ * a keystroke costs one linear pass (none of the O(n log n) sorting), and
+ * a query that grows scans only the previous matches.
+ *
+ * The new list is then compared with the shown one by identity: the
+ * longest run of items kept in the same order stays, and one
+ * items-changed per removed / inserted stretch says what changed, so a
+ * list box keeps the rows of the people who still match (narrowing a
+ * search only removes rows).  While these signals go out the model shows
+ * the new list up to the stretch just reported and the old one after it,
+ * as GListModel requires.
  */
+#define G_LOG_DOMAIN "td-contact-list"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "td-contact-list.h"
 #define G_LOG_DOMAIN "td-contact-list"
 
 #include <string.h>
@@ -164,7 +179,15 @@ td_department_get_is_groups (TdDepartment *self)
   return self->is_groups;
 }
 
+
 /* ---- TdContactList ---- */
+
+typedef struct {
+  TdContact    *contact;     /* borrowed: "sorted" goes whenever the model changes */
+  TdDepartment *department;  /* grouped mode only */
+  const char   *name_key;    /* the contact's, cached by it */
+  gboolean      active;      /* online, away or busy */
+} Entry;
 
 struct _TdContactList
 {
@@ -172,26 +195,29 @@ struct _TdContactList
 
   GListModel        *contacts;
   TdContactListMode  mode;
-  char              *filter;        /* as given */
-  char              *folded_filter; /* NULL when not filtering */
-  GPtrArray         *items;         /* GObject*: TdDepartment / TdContact */
-  GHashTable        *departments;   /* name -> TdDepartment (stable objects) */
-  TdDepartment      *groups;        /* the Groups section header */
-  GPtrArray         *watched;       /* TdContact* with our notify handlers */
+  char              *filter;         /* as given */
+  char              *folded_filter;  /* NULL when not filtering */
+  GPtrArray         *items;          /* GObject*: TdDepartment / TdContact, as reported */
+  GHashTable        *departments;    /* name -> TdDepartment (stable objects) */
+  TdDepartment      *groups;         /* the Groups section header */
+  GPtrArray         *watched;        /* TdContact* with our notify handler */
   guint              refresh_id;
+
+  GArray            *sorted;         /* Entry: everyone in order; NULL = sort again */
+  GArray            *matches;        /* guint: indexes into sorted matching ... */
+  char              *matched_filter; /* ... this folded query */
+
+  /* While refresh() reports a change in several steps the model is
+   * next_items[0, next_done) followed by items[old_from, end). */
+  GPtrArray         *next_items;
+  guint              next_done;
+  guint              old_from;
 };
 
 static void td_contact_list_model_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (TdContactList, td_contact_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, td_contact_list_model_init))
-
-typedef struct {
-  TdContact    *contact;
-  TdDepartment *department;  /* grouped mode only */
-  const char   *name_key;    /* the contact's, cached by it */
-  gboolean      active;      /* online, away or busy */
-} Entry;
 
 /* The Groups section first, then departments by name, the people
  * without one last. */
@@ -279,18 +305,31 @@ lookup_department (TdContactList *self, const char *name)
   return dept;
 }
 
-static GPtrArray *
-compute_items (TdContactList *self)
+/* Something that decides the order changed: sort again next time. */
+static void
+invalidate_sorted (TdContactList *self)
 {
-  g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
-  g_autoptr(GHashTable) online = g_hash_table_new (NULL, NULL);
-  g_autoptr(GHashTable) total = g_hash_table_new (NULL, NULL);
-  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_clear_pointer (&self->sorted, g_array_unref);
+  g_clear_pointer (&self->matches, g_array_unref);
+  g_clear_pointer (&self->matched_filter, g_free);
+}
+
+/* Sorts everyone (no filter) and counts the departments, unless that is
+ * still valid. */
+static void
+ensure_sorted (TdContactList *self)
+{
+  g_autoptr(GHashTable) online = NULL;
+  g_autoptr(GHashTable) total = NULL;
   guint n = g_list_model_get_n_items (self->contacts);
   GHashTableIter iter;
   gpointer value;
-  TdDepartment *current = NULL;
 
+  if (self->sorted != NULL)
+    return;
+  online = g_hash_table_new (NULL, NULL);
+  total = g_hash_table_new (NULL, NULL);
+  self->sorted = g_array_sized_new (FALSE, TRUE, sizeof (Entry), n);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(TdContact) contact = g_list_model_get_item (self->contacts, i);
@@ -315,14 +354,11 @@ compute_items (TdContactList *self)
       else if (td_contact_get_last_activity (contact) <= 0)
         continue;
 
-      if (self->folded_filter != NULL && !td_contact_matches (contact, self->folded_filter))
-        continue;
-
       entry.contact = contact;  /* the model keeps it alive */
       entry.department = dept;
       entry.name_key = td_contact_get_collate_key (contact);
       entry.active = active;
-      g_array_append_val (entries, entry);
+      g_array_append_val (self->sorted, entry);
     }
 
   g_hash_table_iter_init (&iter, self->departments);
@@ -333,20 +369,54 @@ compute_items (TdContactList *self)
   department_set_counts (self->groups,
                          GPOINTER_TO_UINT (g_hash_table_lookup (online, self->groups)),
                          GPOINTER_TO_UINT (g_hash_table_lookup (total, self->groups)));
+  g_array_sort (self->sorted, self->mode == TD_CONTACT_LIST_RECENT ? compare_recent : compare_grouped);
+}
 
-  if (self->mode == TD_CONTACT_LIST_RECENT)
+/* Indexes into self->sorted of the contacts matching the filter, in
+ * order.  A query that contains the previous one can only match a subset
+ * of what that matched: only those are looked at. */
+static GArray *
+find_matches (TdContactList *self)
+{
+  gboolean narrowing = self->matches != NULL && strstr (self->folded_filter, self->matched_filter) != NULL;
+  guint candidates = narrowing ? self->matches->len : self->sorted->len;
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < candidates; i++)
     {
-      g_array_sort (entries, compare_recent);
-      for (guint i = 0; i < entries->len; i++)
-        g_ptr_array_add (items, g_object_ref (g_array_index (entries, Entry, i).contact));
-      return items;
+      guint index = narrowing ? g_array_index (self->matches, guint, i) : i;
+
+      if (td_contact_matches (g_array_index (self->sorted, Entry, index).contact, self->folded_filter))
+        g_array_append_val (found, index);
     }
+  g_clear_pointer (&self->matches, g_array_unref);
+  self->matches = g_array_ref (found);
+  g_free (self->matched_filter);
+  self->matched_filter = g_strdup (self->folded_filter);
+  return found;
+}
 
-  g_array_sort (entries, compare_grouped);
-  for (guint i = 0; i < entries->len; i++)
+static GPtrArray *
+compute_items (TdContactList *self)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) found = NULL;
+  TdDepartment *current = NULL;
+  guint n;
+
+  ensure_sorted (self);
+  if (self->folded_filter != NULL)
+    found = find_matches (self);
+  n = found != NULL ? found->len : self->sorted->len;
+  for (guint i = 0; i < n; i++)
     {
-      Entry *entry = &g_array_index (entries, Entry, i);
+      Entry *entry = &g_array_index (self->sorted, Entry, found != NULL ? g_array_index (found, guint, i) : i);
 
+      if (self->mode == TD_CONTACT_LIST_RECENT)
+        {
+          g_ptr_array_add (items, g_object_ref (entry->contact));
+          continue;
+        }
       if (entry->department != current)
         {
           current = entry->department;
@@ -359,18 +429,94 @@ compute_items (TdContactList *self)
   return items;
 }
 
-/* Recomputes the list and reports the changed middle part. */
+/* The most items @old_items[old_start, old_end) and
+ * @new_items[new_start, new_end) have in the same order (each item occurs
+ * at most once in a list): pairs of positions (old, new), increasing in
+ * both.  A longest increasing subsequence of the old positions, in the
+ * order of the new list. */
+static GArray *
+common_items (GPtrArray *old_items, guint old_start, guint old_end,
+              GPtrArray *new_items, guint new_start, guint new_end)
+{
+  g_autoptr(GHashTable) where = g_hash_table_new (NULL, NULL);
+  g_autofree guint *cand_old = g_new (guint, new_end - new_start + 1);
+  g_autofree guint *cand_new = g_new (guint, new_end - new_start + 1);
+  g_autofree guint *tails = NULL;
+  g_autofree gint *prev = NULL;
+  GArray *pairs = g_array_new (FALSE, FALSE, sizeof (guint) * 2);
+  guint m = 0;
+  guint len = 0;
+
+  for (guint i = old_start; i < old_end; i++)
+    g_hash_table_insert (where, old_items->pdata[i], GUINT_TO_POINTER (i + 1));
+  for (guint j = new_start; j < new_end; j++)
+    {
+      guint at = GPOINTER_TO_UINT (g_hash_table_lookup (where, new_items->pdata[j]));
+
+      if (at == 0)
+        continue;
+      cand_old[m] = at - 1;
+      cand_new[m] = j;
+      m++;
+    }
+  if (m == 0)
+    return pairs;
+  tails = g_new (guint, m);
+  prev = g_new (gint, m);
+  for (guint c = 0; c < m; c++)
+    {
+      guint lo = 0;
+      guint hi = len;
+
+      while (lo < hi)
+        {
+          guint mid = (lo + hi) / 2;
+
+          if (cand_old[tails[mid]] < cand_old[c])
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      prev[c] = lo > 0 ? (gint) tails[lo - 1] : -1;
+      tails[lo] = c;
+      if (lo == len)
+        len++;
+    }
+  g_array_set_size (pairs, len);
+  for (gint c = (gint) tails[len - 1], k = (gint) len - 1; c >= 0; c = prev[c], k--)
+    {
+      guint *pair = &g_array_index (pairs, guint, 2 * k);
+
+      pair[0] = cand_old[c];
+      pair[1] = cand_new[c];
+    }
+  return pairs;
+}
+
+static void schedule_refresh (TdContactList *self);
+
+/* Recomputes the list and reports what changed: unchanged head and tail
+ * aside, every stretch between items that stay is one items-changed. */
 static void
 refresh (TdContactList *self)
 {
+  g_autoptr(GPtrArray) new_items = NULL;
   g_autoptr(GPtrArray) old_items = NULL;
-  GPtrArray *new_items;
+  g_autoptr(GArray) kept = NULL;
   guint prefix = 0;
   guint suffix = 0;
   guint old_len;
   guint new_len;
+  guint i;
+  guint j;
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  /* Asked from an items-changed handler while reporting: later. */
+  if (self->next_items != NULL)
+    {
+      schedule_refresh (self);
+      return;
+    }
 
   new_items = compute_items (self);
   old_len = self->items->len;
@@ -381,12 +527,39 @@ refresh (TdContactList *self)
   while (suffix < old_len - prefix && suffix < new_len - prefix &&
          self->items->pdata[old_len - 1 - suffix] == new_items->pdata[new_len - 1 - suffix])
     suffix++;
+  if (prefix + suffix == old_len && prefix + suffix == new_len)
+    {
+      old_items = g_steal_pointer (&self->items);
+      self->items = g_steal_pointer (&new_items);
+      return;
+    }
 
+  kept = common_items (self->items, prefix, old_len - suffix, new_items, prefix, new_len - suffix);
+  /* The unchanged tail ends the last stretch. */
+  g_array_set_size (kept, kept->len + 1);
+  g_array_index (kept, guint, 2 * (kept->len - 1)) = old_len - suffix;
+  g_array_index (kept, guint, 2 * (kept->len - 1) + 1) = new_len - suffix;
+
+  self->next_items = new_items;
+  i = prefix;
+  j = prefix;
+  for (guint k = 0; k < kept->len; k++)
+    {
+      guint old_at = g_array_index (kept, guint, 2 * k);
+      guint new_at = g_array_index (kept, guint, 2 * k + 1);
+
+      if (old_at > i || new_at > j)
+        {
+          self->next_done = new_at;
+          self->old_from = old_at;
+          g_list_model_items_changed (G_LIST_MODEL (self), j, old_at - i, new_at - j);
+        }
+      i = old_at + 1;
+      j = new_at + 1;
+    }
+  self->next_items = NULL;
   old_items = g_steal_pointer (&self->items);
-  self->items = new_items;
-  if (old_len - prefix - suffix > 0 || new_len - prefix - suffix > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), prefix,
-                                old_len - prefix - suffix, new_len - prefix - suffix);
+  self->items = g_steal_pointer (&new_items);
 }
 
 static gboolean
@@ -406,16 +579,23 @@ schedule_refresh (TdContactList *self)
     self->refresh_id = g_idle_add_full (G_PRIORITY_DEFAULT, refresh_idle_cb, self, NULL);
 }
 
+/* One handler per contact (not one per property): connecting tens of
+ * thousands of handlers is what building the list costs most. */
 static void
 contact_notify_cb (TdContact *contact, GParamSpec *pspec, TdContactList *self)
 {
-  schedule_refresh (self);
-}
+  static const char * const watched_properties[] = {
+    "presence", "name", "department", "last-activity", "unread",
+  };
 
-static const char * const watched_signals[] = {
-  "notify::presence", "notify::name", "notify::department", "notify::last-activity",
-  "notify::unread",
-};
+  for (guint i = 0; i < G_N_ELEMENTS (watched_properties); i++)
+    if (g_str_equal (pspec->name, watched_properties[i]))
+      {
+        invalidate_sorted (self);
+        schedule_refresh (self);
+        return;
+      }
+}
 
 static void
 unwatch_all (TdContactList *self)
@@ -441,8 +621,7 @@ watch_range (TdContactList *self, guint position, guint removed, guint added)
     {
       TdContact *contact = g_list_model_get_item (self->contacts, position + i);
 
-      for (guint j = 0; j < G_N_ELEMENTS (watched_signals); j++)
-        g_signal_connect (contact, watched_signals[j], G_CALLBACK (contact_notify_cb), self);
+      g_signal_connect (contact, "notify", G_CALLBACK (contact_notify_cb), self);
       g_ptr_array_add (fresh, contact);
     }
   g_ptr_array_extend_and_steal (self->watched, g_steal_pointer (&fresh));
@@ -470,6 +649,8 @@ contacts_changed_cb (GListModel *model, guint position, guint removed, guint add
                      TdContactList *self)
 {
   watch_range (self, position, removed, added);
+  /* "sorted" borrows the contacts: a removed one may be gone already. */
+  invalidate_sorted (self);
   schedule_refresh (self);
 }
 
@@ -484,7 +665,11 @@ td_contact_list_get_item_type (GListModel *model)
 static guint
 td_contact_list_get_n_items (GListModel *model)
 {
-  return TD_CONTACT_LIST (model)->items->len;
+  TdContactList *self = TD_CONTACT_LIST (model);
+
+  if (self->next_items != NULL)
+    return self->next_done + self->items->len - self->old_from;
+  return self->items->len;
 }
 
 static gpointer
@@ -492,9 +677,13 @@ td_contact_list_get_item (GListModel *model, guint position)
 {
   TdContactList *self = TD_CONTACT_LIST (model);
 
-  if (position >= self->items->len)
+  if (position >= td_contact_list_get_n_items (model))
     return NULL;
-  return g_object_ref (self->items->pdata[position]);
+  if (self->next_items == NULL)
+    return g_object_ref (self->items->pdata[position]);
+  if (position < self->next_done)
+    return g_object_ref (self->next_items->pdata[position]);
+  return g_object_ref (self->items->pdata[self->old_from + position - self->next_done]);
 }
 
 static void
@@ -517,6 +706,7 @@ td_contact_list_dispose (GObject *object)
     unwatch_all (self);
   if (self->contacts != NULL)
     g_signal_handlers_disconnect_by_data (self->contacts, self);
+  invalidate_sorted (self);
   g_clear_object (&self->contacts);
 
   G_OBJECT_CLASS (td_contact_list_parent_class)->dispose (object);

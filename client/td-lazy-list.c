@@ -3,7 +3,8 @@
  * A change in the model is passed on clipped to the first N positions,
  * then the tail is evened out (items pushed past the limit dropped, items
  * pulled in from beyond it added), so a list box bound to this keeps the
- * widgets of items that did not change.
+ * widgets of items that did not change.  What is shown is always a prefix
+ * of the model, also while frozen.
  */
 #define G_LOG_DOMAIN "td-lazy-list"
 
@@ -16,6 +17,7 @@ struct _TdLazyList
   GListModel *model;
   guint       limit;
   guint       n_items;  /* what we have reported so far */
+  guint       frozen;   /* td_lazy_list_freeze() depth */
 };
 
 static void td_lazy_list_model_init (GListModelInterface *iface);
@@ -74,18 +76,29 @@ model_changed_cb (GListModel *model, guint position, guint removed, guint added,
 {
   guint removed_shown;
   guint added_shown;
+  guint tail;
 
   if (position >= self->n_items)
     {
-      even_out (self);
+      if (self->frozen == 0)
+        even_out (self);
       return;
     }
   removed_shown = MIN (removed, self->n_items - position);
-  added_shown = MIN (added, self->limit - position);
-  self->n_items = self->n_items - removed_shown + added_shown;
+  added_shown = position < self->limit ? MIN (added, self->limit - position) : 0;
+  /* The shown items after the change; if not all that was added is shown
+   * they are no longer next to the shown part: drop them too. */
+  tail = self->n_items - position - removed_shown;
+  if (added_shown < added)
+    {
+      removed_shown += tail;
+      tail = 0;
+    }
+  self->n_items = position + added_shown + tail;
   if (removed_shown > 0 || added_shown > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), position, removed_shown, added_shown);
-  even_out (self);
+  if (self->frozen == 0)
+    even_out (self);
 }
 
 static void
@@ -131,7 +144,8 @@ td_lazy_list_set_limit (TdLazyList *self, guint limit)
   g_return_if_fail (TD_IS_LAZY_LIST (self));
 
   self->limit = limit;
-  even_out (self);
+  if (self->frozen == 0)
+    even_out (self);
 }
 
 guint
@@ -146,4 +160,22 @@ td_lazy_list_has_more (TdLazyList *self)
 {
   g_return_val_if_fail (TD_IS_LAZY_LIST (self), FALSE);
   return g_list_model_get_n_items (self->model) > self->n_items;
+}
+
+void
+td_lazy_list_freeze (TdLazyList *self)
+{
+  g_return_if_fail (TD_IS_LAZY_LIST (self));
+
+  self->frozen++;
+}
+
+void
+td_lazy_list_thaw (TdLazyList *self)
+{
+  g_return_if_fail (TD_IS_LAZY_LIST (self));
+  g_return_if_fail (self->frozen > 0);
+
+  if (--self->frozen == 0)
+    even_out (self);
 }

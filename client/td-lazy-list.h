@@ -21,5 +21,12 @@ void        td_lazy_list_set_limit (TdLazyList *self, guint limit);
 guint       td_lazy_list_get_limit (TdLazyList *self);
 /* Whether the model has items beyond the limit. */
 gboolean    td_lazy_list_has_more  (TdLazyList *self);
+/* Between freeze and thaw, changes of the model are passed on but the
+ * tail is not evened out (more than the limit may show for a moment);
+ * thaw evens it out once.  For a change the model reports in many
+ * steps (a search narrowing the list): otherwise every removed row would
+ * pull in a row from beyond the limit, only to drop it again.  Nests. */
+void        td_lazy_list_freeze    (TdLazyList *self);
+void        td_lazy_list_thaw      (TdLazyList *self);
 
 G_END_DECLS

@@ -21,10 +21,13 @@
 #include "td-reminder-row.h"
 
 #define TIME_REFRESH_S 60
-/* Rows a list starts with, and adds whenever the user scrolls within a
- * page of its end (see td-lazy-list.h): a few screenfuls, so a 10,000
- * person directory costs what 300 rows cost. */
-#define LIST_CHUNK 300
+/* Rows a list starts with (and a new search starts again with): a tall
+ * window's worth, since each costs a widget built and measured before the
+ * first paint.  A 10,000 person directory costs what these rows cost. */
+#define LIST_FIRST 60
+/* Rows added whenever the user scrolls within two pages of the end (see
+ * td-lazy-list.h). */
+#define LIST_CHUNK 150
 
 struct _TdMainWindow
 {
@@ -32,7 +35,7 @@ struct _TdMainWindow
 
   TdClient             *client;
   TdContactList        *contacts;
-  TdContactList        *recent;
+  TdContactList        *recent;          /* NULL until the Recent page is first shown */
   TdLazyList           *contacts_shown;
   TdLazyList           *recent_shown;
   GListModel           *reminders;
@@ -142,6 +145,22 @@ click_released_cb (GtkGestureMultiPress *gesture,
     toggle_department (self, TD_DEPARTMENT_ROW (row));
 }
 
+/* A new search starts at the top: only its first rows are built.  The
+ * list reports a search as many small changes (rows that still match
+ * stay); the lazy list evens its tail out once, after all of them. */
+static void
+apply_filter (TdContactList *list,
+              TdLazyList    *shown,
+              const char    *filter)
+{
+  if (list == NULL)
+    return;
+  td_lazy_list_freeze (shown);
+  td_lazy_list_set_limit (shown, LIST_FIRST);
+  td_contact_list_set_filter (list, filter);
+  td_lazy_list_thaw (shown);
+}
+
 static void
 search_changed_cb (TdMainWindow *self)
 {
@@ -149,13 +168,10 @@ search_changed_cb (TdMainWindow *self)
   g_autofree char *stripped = g_strstrip (g_strdup (text));
   g_autofree char *folded = g_utf8_casefold (stripped, -1);
 
-  /* A new search starts at the top: only its first rows are built. */
-  td_lazy_list_set_limit (self->contacts_shown, LIST_CHUNK);
-  td_lazy_list_set_limit (self->recent_shown, LIST_CHUNK);
-  td_contact_list_set_filter (self->contacts, folded[0] != '\0' ? folded : NULL);
-  td_contact_list_set_filter (self->recent, folded[0] != '\0' ? folded : NULL);
   g_free (self->filter);
   self->filter = folded[0] != '\0' ? g_steal_pointer (&folded) : NULL;
+  apply_filter (self->contacts, self->contacts_shown, self->filter);
+  apply_filter (self->recent, self->recent_shown, self->filter);
   gtk_list_box_invalidate_filter (self->reminders_view);
 }
 
@@ -368,9 +384,26 @@ update_reminders_title (TdMainWindow *self)
                            "title", title, "needs-attention", unread > 0, NULL);
 }
 
+/* The Recent list is a second view of the whole directory: built when
+ * first needed, not before the window's first paint. */
+static void
+ensure_recent (TdMainWindow *self)
+{
+  if (self->recent != NULL || self->client == NULL)
+    return;
+  self->recent = td_contact_list_new (td_client_get_contacts (self->client), TD_CONTACT_LIST_RECENT);
+  td_contact_list_set_filter (self->recent, self->filter);
+  self->recent_shown = td_lazy_list_new (G_LIST_MODEL (self->recent), LIST_FIRST);
+  gtk_list_box_bind_model (self->recent_view, G_LIST_MODEL (self->recent_shown), create_row,
+                           GINT_TO_POINTER (TRUE), NULL);
+  follow_scrolling (self->recent_view, self->recent_shown);
+}
+
 static void
 visible_page_cb (TdMainWindow *self)
 {
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "recent") == 0)
+    ensure_recent (self);
   schedule_mark_read (self);
 }
 
@@ -581,15 +614,12 @@ td_main_window_new (GtkApplication *application,
   self->client = g_object_ref (client);
   people = td_client_get_contacts (client);
   self->contacts = td_contact_list_new (people, TD_CONTACT_LIST_GROUPED);
-  self->recent = td_contact_list_new (people, TD_CONTACT_LIST_RECENT);
-  self->contacts_shown = td_lazy_list_new (G_LIST_MODEL (self->contacts), LIST_CHUNK);
-  self->recent_shown = td_lazy_list_new (G_LIST_MODEL (self->recent), LIST_CHUNK);
+  self->contacts_shown = td_lazy_list_new (G_LIST_MODEL (self->contacts), LIST_FIRST);
   gtk_list_box_bind_model (self->contacts_view, G_LIST_MODEL (self->contacts_shown), create_row,
                            GINT_TO_POINTER (FALSE), NULL);
-  gtk_list_box_bind_model (self->recent_view, G_LIST_MODEL (self->recent_shown), create_row,
-                           GINT_TO_POINTER (TRUE), NULL);
   follow_scrolling (self->contacts_view, self->contacts_shown);
-  follow_scrolling (self->recent_view, self->recent_shown);
+  /* Builds the Recent list now only if that page is the one shown. */
+  visible_page_cb (self);
   g_signal_connect_object (client, "notify::state", G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::status", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "notify::login", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
@@ -633,6 +663,7 @@ GtkListBox *
 td_main_window_get_recent_view (TdMainWindow *self)
 {
   g_return_val_if_fail (TD_IS_MAIN_WINDOW (self), NULL);
+  ensure_recent (self);
   return self->recent_view;
 }
 

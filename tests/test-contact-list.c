@@ -1,30 +1,47 @@
 /* test-contact-list.c - TdContactList without a server or a display:
  * grouping, ordering, department counts, collapsing, filtering, the
  * recent view, and that every items-changed names the right positions
- * (a mirror list fed only by the signals must equal the model). */
+ * (a mirror list fed only by the signals must equal the model, and items
+ * the model reports while it signals are checked against it).  Also the
+ * minimal updates a list box relies on (a narrowing search only removes,
+ * a move touches one item) and TdLazyList. */
 #define G_LOG_DOMAIN "test-contact-list"
 
 #include <locale.h>
 #include <string.h>
 
 #include "td-contact-list.h"
+#include "td-lazy-list.h"
 
 typedef struct {
   GListStore    *store;
   TdContactList *list;
   GPtrArray     *mirror;   /* kept only from items-changed */
   guint          signals;
+  guint          removed;  /* items removed / added, summed over the signals */
+  guint          added;
 } Fixture;
 
 static void
 items_changed_cb (GListModel *model, guint position, guint removed, guint added, Fixture *fx)
 {
   g_assert_cmpuint (position + removed, <=, fx->mirror->len);
+  g_assert_true (removed > 0 || added > 0);
   g_ptr_array_remove_range (fx->mirror, position, removed);
   for (guint i = 0; i < added; i++)
     g_ptr_array_insert (fx->mirror, position + i, g_list_model_get_item (model, position + i));
   g_assert_cmpuint (fx->mirror->len, ==, g_list_model_get_n_items (model));
+  /* Mid-way through a change reported in steps, the model already is
+   * what the signals so far describe, everywhere. */
+  for (guint i = 0; i < fx->mirror->len; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      g_assert_true (item == fx->mirror->pdata[i]);
+    }
   fx->signals++;
+  fx->removed += removed;
+  fx->added += added;
 }
 
 static TdContact *
@@ -173,12 +190,15 @@ test_grouped (Fixture *fx, gconstpointer data)
                         "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
   check (fx, bob_online);
 
-  /* Several changes in one iteration are one update. */
-  fx->signals = 0;
+  /* Several changes in one iteration are one update (none before the
+   * main loop runs), and it moves one row: the others stay. */
+  fx->signals = fx->removed = fx->added = 0;
   td_contact_set_presence (find_contact (fx, "dave"), TD_PRESENCE_OFFLINE);
   td_contact_set_presence (find_contact (fx, "carol"), TD_PRESENCE_ONLINE);
+  g_assert_cmpuint (fx->signals, ==, 0);
   iterate ();
-  g_assert_cmpuint (fx->signals, ==, 1);
+  g_assert_cmpuint (fx->removed, ==, 1);
+  g_assert_cmpuint (fx->added, ==, 1);
   dave_offline = grouped ("#Engineering(3/3) alice bob zed", "#Sales(1/2) carol dave",
                           "#财务部(1/2) wang.fang li.wang", "#(0/1) eve");
   check (fx, dave_offline);
@@ -386,6 +406,238 @@ test_groups_section (Fixture *fx, gconstpointer data)
   check (fx, expected);
 }
 
+/* Many people: "Person N" in department N % 7, online when N % 3 == 0. */
+static void
+big_set_up (Fixture *fx, gconstpointer data)
+{
+  fx->store = g_list_store_new (TD_TYPE_CONTACT);
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autofree char *login = g_strdup_printf ("p%03u", i);
+      g_autofree char *name = g_strdup_printf ("Person %u", i);
+      g_autofree char *dept = g_strdup_printf ("Dept %u", i % 7);
+
+      add_contact (fx->store, login, name, dept, i % 3 == 0 ? TD_PRESENCE_ONLINE : TD_PRESENCE_OFFLINE);
+    }
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+/* What the grouped list must be for @query (NULL: none), built the slow
+ * way: every department, its online people by name, then the others. */
+static char *
+expected_grouped (Fixture *fx, const char *query)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint d = 0; d < 7; d++)
+    {
+      g_autoptr(GPtrArray) people = g_ptr_array_new ();
+      guint online = 0;
+      guint total = 0;
+
+      for (guint pass = 0; pass < 2; pass++)
+        {
+          g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+          for (guint i = d; i < 500; i += 7)
+            {
+              g_autofree char *name = g_strdup_printf ("Person %u", i);
+
+              if ((i % 3 == 0) != (pass == 0))
+                continue;
+              total++;
+              online += pass == 0;
+              if (query == NULL || strstr (name, query) != NULL)
+                g_ptr_array_add (names, g_strdup_printf ("%s\tp%03u", name, i));
+            }
+          /* The names differ in digits only: byte order is the collation. */
+          g_ptr_array_sort (names, compare_strings);
+          for (guint k = 0; k < names->len; k++)
+            g_ptr_array_add (people, g_strdup (strchr (names->pdata[k], '\t') + 1));
+        }
+      if (people->len == 0 && query != NULL)
+        {
+          g_ptr_array_set_free_func (people, g_free);
+          continue;
+        }
+      g_string_append_printf (out, "%s#Dept %u(%u/%u)", out->len > 0 ? " " : "", d, online, total);
+      for (guint k = 0; k < people->len; k++)
+        {
+          g_string_append_printf (out, " %s", (char *) people->pdata[k]);
+          g_free (people->pdata[k]);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+check_query (Fixture *fx, const char *query)
+{
+  g_autofree char *expected = expected_grouped (fx, query);
+
+  td_contact_list_set_filter (fx->list, query);
+  check (fx, expected);
+}
+
+/* A search that grows only removes rows, one that shrinks only adds:
+ * rows of people who still match are never rebuilt. */
+static void
+test_narrowing (Fixture *fx, gconstpointer data)
+{
+  static const char * const typed[] = { "P", "Pe", "Person 1", "Person 12", "Person 123" };
+  guint before;
+
+  start (fx, TD_CONTACT_LIST_GROUPED);
+  check_query (fx, NULL);
+  before = fx->mirror->len;
+  g_assert_cmpuint (before, ==, 507);
+
+  fx->added = fx->removed = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (typed); i++)
+    check_query (fx, typed[i]);
+  g_assert_cmpuint (fx->added, ==, 0);
+  g_assert_cmpuint (fx->removed, ==, before - 2);
+  check (fx, "#Dept 4(23/71) p123");
+
+  /* Deleting characters again: only insertions. */
+  fx->added = fx->removed = 0;
+  check_query (fx, "Person 12");
+  check_query (fx, "Person 1");
+  check_query (fx, NULL);
+  g_assert_cmpuint (fx->removed, ==, 0);
+  g_assert_cmpuint (fx->added, ==, before - 2);
+
+  /* A query that is not an extension of the previous one starts over. */
+  check_query (fx, "Person 49");
+  check_query (fx, "Person 7");
+  check_query (fx, "no such person");
+  check (fx, "");
+}
+
+static guint
+count_people (Fixture *fx)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < fx->mirror->len; i++)
+    n += TD_IS_CONTACT (fx->mirror->pdata[i]);
+  return n;
+}
+
+/* The order is kept between searches, not the matches: a contact that
+ * changes while a search is shown is found by the next search too. */
+static void
+test_filter_after_change (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(TdUser) renamed = td_user_new ("p010", "Zelda 10", "Dept 3", NULL, TD_PRESENCE_OFFLINE);
+
+  start (fx, TD_CONTACT_LIST_GROUPED);
+  check_query (fx, "Person 10");
+  g_assert_cmpuint (count_people (fx), ==, 11);   /* 10, 100...109 */
+  td_contact_update (find_contact (fx, "p010"), renamed);
+  iterate ();
+  g_assert_cmpint (td_contact_list_find (fx->list, "p010"), ==, -1);
+  g_assert_cmpuint (count_people (fx), ==, 10);
+  td_contact_list_set_filter (fx->list, "zelda");
+  check (fx, "#Dept 3(24/71) p010");
+  td_contact_list_set_filter (fx->list, "zelda 1");
+  check (fx, "#Dept 3(24/71) p010");
+  td_contact_list_set_filter (fx->list, "person 10");
+  g_assert_cmpuint (count_people (fx), ==, 10);
+  g_assert_cmpint (td_contact_list_find (fx->list, "p010"), ==, -1);
+  g_assert_cmpint (td_contact_list_find (fx->list, "p105"), >=, 0);
+}
+
+/* A mirror of a TdLazyList fed only by its signals. */
+static void
+lazy_changed_cb (GListModel *model, guint position, guint removed, guint added, GPtrArray *mirror)
+{
+  g_assert_cmpuint (position + removed, <=, mirror->len);
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, position + i, g_list_model_get_item (model, position + i));
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+}
+
+/* The lazy list shows a prefix of the list, at most its limit once
+ * thawed, and a narrowing search under a freeze never builds a row that
+ * goes away again. */
+static void
+test_lazy_list (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(TdLazyList) lazy = NULL;
+  g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  guint limit = 40;
+
+  start (fx, TD_CONTACT_LIST_GROUPED);
+  lazy = td_lazy_list_new (G_LIST_MODEL (fx->list), limit);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (lazy)); i++)
+    g_ptr_array_add (mirror, g_list_model_get_item (G_LIST_MODEL (lazy), i));
+  g_signal_connect (lazy, "items-changed", G_CALLBACK (lazy_changed_cb), mirror);
+  g_assert_cmpuint (mirror->len, ==, limit);
+  g_assert_true (td_lazy_list_has_more (lazy));
+
+  for (guint round = 0; round < 2; round++)
+    {
+      static const char * const queries[] = { "P", "Person 1", "Person 12", "Person 1", "", "Dept 5", "" };
+
+      for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+        {
+          if (round == 1)
+            td_lazy_list_freeze (lazy);
+          td_contact_list_set_filter (fx->list, queries[q]);
+          if (round == 1)
+            td_lazy_list_thaw (lazy);
+          g_assert_cmpuint (mirror->len, ==, MIN (limit, g_list_model_get_n_items (G_LIST_MODEL (fx->list))));
+          for (guint i = 0; i < mirror->len; i++)
+            g_assert_true (mirror->pdata[i] == fx->mirror->pdata[i]);
+        }
+    }
+
+  /* More on request, fewer again. */
+  td_lazy_list_set_limit (lazy, 100);
+  g_assert_cmpuint (mirror->len, ==, 100);
+  td_lazy_list_set_limit (lazy, 10);
+  g_assert_cmpuint (mirror->len, ==, 10);
+  td_lazy_list_set_limit (lazy, 1000);
+  g_assert_cmpuint (mirror->len, ==, 507);
+  g_assert_false (td_lazy_list_has_more (lazy));
+}
+
+/* Narrowing under a freeze: the rows that stay are never rebuilt, and
+ * what is added at thaw is only the tail. */
+static guint lazy_added;
+
+static void
+count_added_cb (GListModel *model, guint position, guint removed, guint added, gpointer data)
+{
+  lazy_added += added;
+}
+
+static void
+test_lazy_freeze (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(TdLazyList) lazy = NULL;
+
+  start (fx, TD_CONTACT_LIST_GROUPED);
+  lazy = td_lazy_list_new (G_LIST_MODEL (fx->list), 40);
+  g_signal_connect (lazy, "items-changed", G_CALLBACK (count_added_cb), NULL);
+  lazy_added = 0;
+  td_lazy_list_freeze (lazy);
+  td_contact_list_set_filter (fx->list, "Person 1");
+  td_lazy_list_thaw (lazy);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (lazy)), ==, 40);
+  /* "Person 1..." in Dept 0 and 1 that were shown stay; only rows that
+   * were not shown before are added, once. */
+  g_assert_cmpuint (lazy_added, <=, 40);
+  g_assert_cmpuint (lazy_added, >, 0);
+}
+
 static void
 test_contact_matches (void)
 {
@@ -412,5 +664,10 @@ main (int argc, char **argv)
   g_test_add ("/contact-list/filter", Fixture, NULL, fixture_set_up, test_filter, fixture_tear_down);
   g_test_add ("/contact-list/recent", Fixture, NULL, fixture_set_up, test_recent, fixture_tear_down);
   g_test_add ("/contact-list/groups", Fixture, NULL, fixture_set_up, test_groups_section, fixture_tear_down);
+  g_test_add ("/contact-list/narrowing", Fixture, NULL, big_set_up, test_narrowing, fixture_tear_down);
+  g_test_add ("/contact-list/filter-after-change", Fixture, NULL, big_set_up, test_filter_after_change,
+              fixture_tear_down);
+  g_test_add ("/lazy-list/prefix", Fixture, NULL, big_set_up, test_lazy_list, fixture_tear_down);
+  g_test_add ("/lazy-list/freeze", Fixture, NULL, big_set_up, test_lazy_freeze, fixture_tear_down);
   return g_test_run ();
 }
