@@ -26,6 +26,10 @@ G_BEGIN_DECLS
  * unread input does not send a RST that could destroy the close frame. */
 #define TD_LINGER_TIMEOUT_S    2
 #define TD_LINGER_MAX_BYTES    (256 * 1024)
+/* After this many wslay contexts were freed (~8.5 KiB each: ~4 MiB), give
+ * free heap pages back to the kernel once no context has been made for a
+ * second (see _td_transport_note_ws). */
+#define TD_TRIM_AFTER_RELEASES 512
 
 typedef enum {
   TD_CONN_OPEN,
@@ -137,6 +141,12 @@ struct _TdTransport {
   GMainContext         *context;
   guint                 n_lingering;
   gboolean              shutting_down;
+  /* Heap trimming: contexts freed since the last trim, contexts made (the
+   * trim timer compares it with its last look), the timer. */
+  guint                 ws_released;
+  guint                 ws_made;
+  guint                 ws_made_seen;
+  GSource              *trim_timer;
 };
 
 /* td-ws-conn.c */
@@ -169,5 +179,7 @@ void     _td_transport_linger_done  (TdTransport *self, TdConn *conn);
 void     _td_transport_touch        (TdTransport *self, TdConn *conn);
 /* Stops watching @conn for idleness. */
 void     _td_transport_unwatch      (TdTransport *self, TdConn *conn);
+/* A wslay context was made (@released FALSE) or freed (TRUE). */
+void     _td_transport_note_ws      (TdTransport *self, gboolean released);
 
 G_END_DECLS

@@ -25,6 +25,9 @@
 #include <errno.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "td-metrics.h"
 #include "td-proto.h"
@@ -154,6 +157,52 @@ _td_transport_set_deadline (TdTransport *self,
       g_source_set_static_name (self->sweep, "td-transport sweep");
       g_source_attach (self->sweep, self->context);
     }
+}
+
+/* ---- giving idle memory back ---- */
+
+/* Every connection that goes idle frees its wslay context (~8.5 KiB) in
+ * the middle of the heap, between the small objects of connections that
+ * stay.  glibc keeps such holes resident: after 1,000 logins, ~7.6 KiB
+ * per idle connection of the server's RSS was free heap that
+ * malloc_trim() returned (RSS per connection 10.1 KiB -> 2.5 KiB).  So
+ * after a burst of releases, once no context has been made for a second
+ * (the burst is over; a busy server reuses the holes and is left alone),
+ * trim once. */
+static gboolean
+trim_cb (gpointer user_data)
+{
+  TdTransport *self = user_data;
+
+  if (self->ws_made != self->ws_made_seen)
+    {
+      self->ws_made_seen = self->ws_made;
+      return G_SOURCE_CONTINUE;
+    }
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  self->ws_released = 0;
+  g_clear_pointer (&self->trim_timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_td_transport_note_ws (TdTransport *self,
+                       gboolean     released)
+{
+  if (!released)
+    {
+      self->ws_made++;
+      return;
+    }
+  if (++self->ws_released < TD_TRIM_AFTER_RELEASES || self->trim_timer != NULL)
+    return;
+  self->ws_made_seen = self->ws_made;
+  self->trim_timer = g_timeout_source_new_seconds (1);
+  g_source_set_callback (self->trim_timer, trim_cb, self, NULL);
+  g_source_set_static_name (self->trim_timer, "td-transport trim");
+  g_source_attach (self->trim_timer, self->context);
 }
 
 /* ---- keepalive ---- */
@@ -599,6 +648,11 @@ td_transport_dispose (GObject *object)
     {
       g_source_destroy (self->keepalive_timer);
       g_clear_pointer (&self->keepalive_timer, g_source_unref);
+    }
+  if (self->trim_timer != NULL)
+    {
+      g_source_destroy (self->trim_timer);
+      g_clear_pointer (&self->trim_timer, g_source_unref);
     }
 
   G_OBJECT_CLASS (td_transport_parent_class)->dispose (object);

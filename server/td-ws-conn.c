@@ -320,6 +320,7 @@ new_wslay (TdConn *conn)
 
   if (wslay_event_context_server_init (&ws, &callbacks, conn) != 0)
     return NULL;
+  _td_transport_note_ws (conn->transport, FALSE);
   /* Checked against each frame's announced length before wslay allocates
    * it, and against the sum of the fragments: closes with 1009. */
   wslay_event_config_set_max_recv_msg_length (ws, conn->transport->max_message);
@@ -361,6 +362,7 @@ maybe_release_ws (TdConn *conn)
       wslay_event_get_close_received (conn->ws))
     return;
   g_clear_pointer (&conn->ws, wslay_event_context_free);
+  _td_transport_note_ws (conn->transport, TRUE);
 }
 
 /* wslay_frame_recv() errors (a control frame that is too long or
