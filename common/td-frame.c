@@ -111,6 +111,9 @@ frame_clear (gpointer data)
   g_clear_pointer (&self->users, g_ptr_array_unref);
   g_clear_pointer (&self->messages, g_ptr_array_unref);
   g_clear_pointer (&self->reads, g_ptr_array_unref);
+  g_free (self->directory_version);
+  for (guint i = 0; i < G_N_ELEMENTS (self->presence_logins); i++)
+    g_strfreev (self->presence_logins[i]);
   _td_frame_ext_clear (self);
 }
 
@@ -365,6 +368,31 @@ get_presence (JsonObject *obj, const char *prefix, const char *name,
   return TRUE;
 }
 
+/* The directory "version" tag: 1..TD_PROTO_MAX_DIRECTORY_VERSION bytes of
+ * printable ASCII, so that it can be logged and stored as it is. */
+static gboolean
+get_version_tag (JsonObject *obj, const char *name, const char **out, GError **error)
+{
+  if (!_td_json_get_string (obj, "", name, FALSE, 1, TD_PROTO_MAX_DIRECTORY_VERSION,
+                            out, NULL, error))
+    return FALSE;
+  for (const char *p = *out; p != NULL && *p != '\0'; p++)
+    {
+      if (*p < 0x20 || *p > 0x7e)
+        return _td_json_fail_type (error, "", name, "printable ASCII");
+    }
+  return TRUE;
+}
+
+/* An optional boolean: *@out is left untouched when absent. */
+static gboolean
+get_optional_bool (JsonObject *obj, const char *name, gboolean *out, GError **error)
+{
+  if (_td_json_get_member (obj, name) == NULL)
+    return TRUE;
+  return _td_json_get_bool (obj, "", name, out, error);
+}
+
 gboolean
 _td_json_get_array (JsonObject *obj, const char *prefix, const char *name,
                     guint max_len, JsonArray **out, GError **error)
@@ -475,7 +503,7 @@ get_version (JsonObject *obj, gint *out, GError **error)
 static gboolean
 decode_auth (TdFrame *self, JsonObject *obj, GError **error)
 {
-  const char *device, *client, *user, *password, *token;
+  const char *device, *client, *user, *password, *token, *version = NULL;
   gboolean has_user = _td_json_get_member (obj, "user") != NULL;
   gboolean has_password = _td_json_get_member (obj, "password") != NULL;
   gboolean has_token = _td_json_get_member (obj, "token") != NULL;
@@ -483,8 +511,10 @@ decode_auth (TdFrame *self, JsonObject *obj, GError **error)
   /* The version decides what the rest means, so it comes first. */
   if (!get_version (obj, &self->protocol, error)
       || !get_client_id (obj, "", "device", TRUE, &device, error)
-      || !_td_json_get_string (obj, "", "client", FALSE, 0, TD_PROTO_MAX_NAME, &client, NULL, error))
+      || !_td_json_get_string (obj, "", "client", FALSE, 0, TD_PROTO_MAX_NAME, &client, NULL, error)
+      || !get_version_tag (obj, "directory_version", &version, error))
     return FALSE;
+  self->directory_version = g_strdup (version);
 
   if (has_token && (has_user || has_password))
     {
@@ -619,12 +649,30 @@ static gboolean
 decode_directory (TdFrame *self, JsonObject *obj, GError **error)
 {
   JsonArray *departments, *users;
+  const char *version = NULL;
   guint n;
 
-  if (!_td_json_get_array (obj, "", "departments", G_MAXUINT, &departments, error)
+  if (!get_version_tag (obj, "version", &version, error)
+      || !get_optional_bool (obj, "unchanged", &self->unchanged, error)
+      || !_td_json_get_array (obj, "", "departments", G_MAXUINT, &departments, error)
       || !_td_json_get_array (obj, "", "users", G_MAXUINT, &users, error)
       || !_td_json_get_bool (obj, "", "complete", &self->complete, error))
     return FALSE;
+  self->directory_version = g_strdup (version);
+  /* "unchanged" stands for the whole cached directory: it must say which
+   * version it confirms, be the only frame and list nobody. */
+  if (self->unchanged)
+    {
+      if (version == NULL)
+        return _td_json_fail_missing (error, "", "version");
+      if (json_array_get_length (users) > 0 || !self->complete)
+        {
+          g_set_error_literal (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                               "an \"unchanged\" directory frame must have no \"users\" "
+                               "and \"complete\" true");
+          return FALSE;
+        }
+    }
 
   n = json_array_get_length (departments);
   self->departments = g_ptr_array_new_full (n, g_free);
@@ -668,10 +716,91 @@ decode_directory (TdFrame *self, JsonObject *obj, GError **error)
   return TRUE;
 }
 
+static const char * const presence_list_members[] = {
+  [TD_PRESENCE_OFFLINE] = "offline",
+  [TD_PRESENCE_ONLINE] = "online",
+  [TD_PRESENCE_AWAY] = "away",
+  [TD_PRESENCE_BUSY] = "busy",
+};
+/* The order in which the lists are written and checked. */
+static const TdPresence presence_list_order[] = {
+  TD_PRESENCE_ONLINE, TD_PRESENCE_AWAY, TD_PRESENCE_BUSY, TD_PRESENCE_OFFLINE,
+};
+
+/* The list form: arrays of logins per presence, each login once in the
+ * whole frame (two entries for one person would make the outcome depend
+ * on the order a client applies them). */
+static gboolean
+decode_presence_list (TdFrame *self, JsonObject *obj, GError **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  self->presence_list = TRUE;
+  if (!get_optional_bool (obj, "snapshot", &self->snapshot, error))
+    return FALSE;
+  for (guint k = 0; k < G_N_ELEMENTS (presence_list_order); k++)
+    {
+      TdPresence p = presence_list_order[k];
+      const char *member = presence_list_members[p];
+      JsonArray *array;
+      guint n;
+
+      if (_td_json_get_member (obj, member) == NULL)
+        continue;
+      if (p == TD_PRESENCE_OFFLINE && self->snapshot)
+        {
+          g_set_error_literal (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                               "a presence snapshot carries no \"offline\": "
+                               "everyone not listed is offline");
+          return FALSE;
+        }
+      /* Bounded by the frame size limit only. */
+      if (!_td_json_get_array (obj, "", member, G_MAXUINT, &array, error))
+        return FALSE;
+      n = json_array_get_length (array);
+      self->presence_logins[p] = g_new0 (char *, n + 1);
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          char name[32];
+          const char *login;
+
+          g_snprintf (name, sizeof name, "%s[%u]", member, i);
+          if (!_td_json_is_string (node))
+            return _td_json_fail_type (error, "", name, "a string");
+          login = json_node_get_string (node);
+          if (!_td_proto_check_login (login, "", name, error))
+            return FALSE;
+          if (!g_hash_table_add (seen, (gpointer) login))
+            {
+              g_set_error (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                           "member \"%s\" lists a login already listed in this frame", name);
+              return FALSE;
+            }
+          self->presence_logins[p][i] = g_strdup (login);
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 decode_presence (TdFrame *self, JsonObject *obj, GError **error)
 {
   const char *user;
+  gboolean has_list = _td_json_get_member (obj, "snapshot") != NULL;
+
+  for (guint p = 0; p < G_N_ELEMENTS (presence_list_members); p++)
+    has_list = has_list || _td_json_get_member (obj, presence_list_members[p]) != NULL;
+  if (has_list)
+    {
+      if (_td_json_get_member (obj, "user") != NULL || _td_json_get_member (obj, "status") != NULL)
+        {
+          g_set_error_literal (error, TD_PROTO_ERROR, TD_PROTO_ERROR_BAD_FIELD,
+                               "presence takes either \"user\" and \"status\" or lists, not both");
+          return FALSE;
+        }
+      return decode_presence_list (self, obj, error);
+    }
 
   if (!_td_json_get_login (obj, "", "user", &user, error)
       || !get_presence (obj, "", "status", TRUE, &self->status, error))
@@ -965,10 +1094,41 @@ append_member_bool (GString *out, const char *member, gboolean value)
     APPEND_LITERAL (out, "false");
 }
 
+/* Members in the order online, away, busy, offline; a list the frame does
+ * not have is left out (an empty one given or decoded is kept, so that
+ * re-encoding gives the same text). */
+static void
+encode_presence_list (const TdFrame *self, GString *out)
+{
+  if (self->snapshot)
+    APPEND_LITERAL (out, ",\"snapshot\":true");
+  for (guint p = 0; p < G_N_ELEMENTS (presence_list_order); p++)
+    {
+      char **logins = self->presence_logins[presence_list_order[p]];
+
+      if (logins == NULL)
+        continue;
+      g_string_append (out, ",\"");
+      g_string_append (out, presence_list_members[presence_list_order[p]]);
+      g_string_append (out, "\":[");
+      for (guint i = 0; logins[i] != NULL; i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          _td_json_append_string (out, logins[i]);
+        }
+      g_string_append_c (out, ']');
+    }
+}
+
 static gsize
 estimate_size (const TdFrame *self)
 {
   gsize size = 96;
+
+  for (guint p = 0; p < G_N_ELEMENTS (self->presence_logins); p++)
+    if (self->presence_logins[p] != NULL)
+      size += g_strv_length (self->presence_logins[p]) * 16;
 
   if (self->text != NULL)
     size += strlen (self->text) + 64;
@@ -1024,6 +1184,8 @@ td_frame_encode (const TdFrame *self, gsize *out_len)
           append_member_string (out, ",\"user\":", self->user);
           append_member_string (out, ",\"password\":", self->password);
         }
+      if (self->directory_version != NULL)
+        append_member_string (out, ",\"directory_version\":", self->directory_version);
       break;
 
     case TD_FRAME_SEND:
@@ -1079,6 +1241,10 @@ td_frame_encode (const TdFrame *self, gsize *out_len)
       break;
 
     case TD_FRAME_DIRECTORY:
+      if (self->directory_version != NULL)
+        append_member_string (out, ",\"version\":", self->directory_version);
+      if (self->unchanged)
+        APPEND_LITERAL (out, ",\"unchanged\":true");
       APPEND_LITERAL (out, ",\"departments\":[");
       for (guint i = 0; i < self->departments->len; i++)
         {
@@ -1098,8 +1264,13 @@ td_frame_encode (const TdFrame *self, gsize *out_len)
       break;
 
     case TD_FRAME_PRESENCE:
-      append_member_string (out, ",\"user\":", self->user);
-      append_member_string (out, ",\"status\":", td_presence_to_string (self->status));
+      if (self->presence_list)
+        encode_presence_list (self, out);
+      else
+        {
+          append_member_string (out, ",\"user\":", self->user);
+          append_member_string (out, ",\"status\":", td_presence_to_string (self->status));
+        }
       break;
 
     case TD_FRAME_MESSAGE:
@@ -1191,6 +1362,33 @@ td_frame_new_auth_token (const char *token,
 
   self = new_auth (device, client);
   self->token = g_strdup (token);
+  return self;
+}
+
+TdFrame *
+td_frame_new_auth_password_cached (const char *user,
+                                   const char *password,
+                                   const char *device,
+                                   const char *client,
+                                   const char *directory_version)
+{
+  TdFrame *self = td_frame_new_auth_password (user, password, device, client);
+
+  if (self != NULL)
+    self->directory_version = g_strdup (directory_version);
+  return self;
+}
+
+TdFrame *
+td_frame_new_auth_token_cached (const char *token,
+                                const char *device,
+                                const char *client,
+                                const char *directory_version)
+{
+  TdFrame *self = td_frame_new_auth_token (token, device, client);
+
+  if (self != NULL)
+    self->directory_version = g_strdup (directory_version);
   return self;
 }
 
@@ -1310,6 +1508,57 @@ td_frame_new_directory (GPtrArray *departments,
   self->departments = departments ? g_ptr_array_ref (departments) : g_ptr_array_new ();
   self->users = users ? g_ptr_array_ref (users) : g_ptr_array_new ();
   self->complete = !!complete;
+  return self;
+}
+
+TdFrame *
+td_frame_new_directory_versioned (GPtrArray  *departments,
+                                  GPtrArray  *users,
+                                  gboolean    complete,
+                                  const char *version,
+                                  gboolean    unchanged)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (version != NULL, NULL);
+  g_return_val_if_fail (!unchanged || ((users == NULL || users->len == 0) && complete), NULL);
+
+  self = td_frame_new_directory (departments, users, complete);
+  self->directory_version = g_strdup (version);
+  self->unchanged = !!unchanged;
+  return self;
+}
+
+/**
+ * td_frame_new_presence_list:
+ * @snapshot: %TRUE if everyone not listed is offline
+ * @online: (nullable): NULL-terminated logins now online (NULL: the
+ *   member is left out, an empty list is written as [])
+ * @away: (nullable): logins now away
+ * @busy: (nullable): logins now busy
+ * @offline: (nullable): logins now offline; must be empty in a snapshot
+ *
+ * Returns: (transfer full): a presence frame of the list form.
+ */
+TdFrame *
+td_frame_new_presence_list (gboolean            snapshot,
+                            const char * const *online,
+                            const char * const *away,
+                            const char * const *busy,
+                            const char * const *offline)
+{
+  TdFrame *self;
+
+  g_return_val_if_fail (!snapshot || offline == NULL || offline[0] == NULL, NULL);
+
+  self = _td_frame_new (TD_FRAME_PRESENCE, NULL);
+  self->presence_list = TRUE;
+  self->snapshot = !!snapshot;
+  self->presence_logins[TD_PRESENCE_ONLINE] = g_strdupv ((char **) online);
+  self->presence_logins[TD_PRESENCE_AWAY] = g_strdupv ((char **) away);
+  self->presence_logins[TD_PRESENCE_BUSY] = g_strdupv ((char **) busy);
+  if (!snapshot)
+    self->presence_logins[TD_PRESENCE_OFFLINE] = g_strdupv ((char **) offline);
   return self;
 }
 
@@ -1595,6 +1844,46 @@ td_frame_get_complete (const TdFrame *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   return self->complete;
+}
+
+const char *
+td_frame_get_directory_version (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->directory_version;
+}
+
+gboolean
+td_frame_get_unchanged (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->unchanged;
+}
+
+gboolean
+td_frame_is_presence_list (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->presence_list;
+}
+
+gboolean
+td_frame_get_snapshot (const TdFrame *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->snapshot;
+}
+
+const char * const *
+td_frame_get_presence_logins (const TdFrame *self, TdPresence presence)
+{
+  static const char * const none[] = { NULL };
+
+  g_return_val_if_fail (self != NULL, none);
+  if ((guint) presence >= G_N_ELEMENTS (self->presence_logins)
+      || self->presence_logins[presence] == NULL)
+    return none;
+  return (const char * const *) self->presence_logins[presence];
 }
 
 TdMessage *

@@ -104,6 +104,11 @@ struct _TdFrame {
   GPtrArray   *users;          /* TdUser * */
   GPtrArray   *messages;       /* TdMessage * */
   GPtrArray   *reads;          /* TdReadMark *: history result */
+  char        *directory_version; /* auth, directory */
+  gboolean     unchanged;      /* directory */
+  gboolean     presence_list;  /* presence: list form */
+  gboolean     snapshot;       /* presence list */
+  char       **presence_logins[TD_PRESENCE_BUSY + 1]; /* presence list, by TdPresence; NULL = none */
 
   /* Section 12 */
   gint64       mid;            /* read, receipt */

@@ -37,6 +37,7 @@ G_BEGIN_DECLS
 #define TD_PROTO_MAX_BODY           4096              /* reminder body, bytes */
 #define TD_PROTO_MAX_LINK           2048              /* reminder link (http/https URL), bytes */
 #define TD_PROTO_MAX_CATEGORY       64                /* reminder category: [a-z0-9._-] */
+#define TD_PROTO_MAX_DIRECTORY_VERSION 64             /* directory "version" tag: printable ASCII */
 
 /* Errors raised while decoding or validating a frame. */
 #define TD_PROTO_ERROR (td_proto_error_quark ())
@@ -316,8 +317,8 @@ typedef enum {
   TD_FRAME_PING,        /* req? */
   /* server -> client */
   TD_FRAME_WELCOME,     /* req?, protocol, self, token, token_expires, last_seq */
-  TD_FRAME_DIRECTORY,   /* departments, users, complete */
-  TD_FRAME_PRESENCE,    /* user, status */
+  TD_FRAME_DIRECTORY,   /* version?, unchanged?, departments, users, complete */
+  TD_FRAME_PRESENCE,    /* user, status | snapshot?, online?, away?, busy?, offline? */
   TD_FRAME_MESSAGE,     /* message */
   TD_FRAME_SENT,        /* req?, message, duplicate */
   TD_FRAME_SYNCED,      /* seq: backlog delivered up to here */
@@ -370,6 +371,15 @@ TdFrame *td_frame_new_auth_password (const char *user, const char *password,
                                      const char *device, const char *client /* nullable */);
 TdFrame *td_frame_new_auth_token    (const char *token,
                                      const char *device, const char *client /* nullable */);
+/* Same, also naming the version of the complete directory the client has
+ * cached (docs/protocol.md 5.2): a server whose directory still has that
+ * version answers with one "unchanged" directory frame. */
+TdFrame *td_frame_new_auth_password_cached (const char *user, const char *password,
+                                            const char *device, const char *client /* nullable */,
+                                            const char *directory_version /* nullable */);
+TdFrame *td_frame_new_auth_token_cached    (const char *token,
+                                            const char *device, const char *client /* nullable */,
+                                            const char *directory_version /* nullable */);
 TdFrame *td_frame_new_send          (const char *req /* nullable */, const char *id,
                                      const char *to, const char *text);
 TdFrame *td_frame_new_ack           (gint64 seq);
@@ -384,7 +394,23 @@ TdFrame *td_frame_new_welcome       (const char *req /* nullable */, TdUser *sel
                                      gint64 last_seq);
 /* @departments: array of char*; @users: array of TdUser*.  Both are ref'd. */
 TdFrame *td_frame_new_directory     (GPtrArray *departments, GPtrArray *users, gboolean complete);
+/* A directory frame with its "version" tag; @unchanged: TRUE for the one
+ * frame that tells a client its cached directory is current (then @users
+ * must be empty and @complete TRUE). */
+TdFrame *td_frame_new_directory_versioned (GPtrArray *departments, GPtrArray *users,
+                                           gboolean complete, const char *version,
+                                           gboolean unchanged);
+/* The single form {"user","status"} (decoders accept it; tidingsd sends
+ * the list form below). */
 TdFrame *td_frame_new_presence      (const char *user, TdPresence status);
+/* The list form: NULL-terminated logins per presence (NULL = none); a
+ * login may appear once in the whole frame.  @snapshot: everyone not
+ * listed is offline (then @offline must be NULL or empty). */
+TdFrame *td_frame_new_presence_list (gboolean snapshot,
+                                     const char * const *online,
+                                     const char * const *away,
+                                     const char * const *busy,
+                                     const char * const *offline);
 TdFrame *td_frame_new_message       (TdMessage *message);
 TdFrame *td_frame_new_sent          (const char *req /* nullable */, TdMessage *message,
                                      gboolean duplicate);
@@ -439,7 +465,7 @@ TdFrame *td_frame_new_reminder_status_result  (const char *req, gint64 rid,
 TdFrameType  td_frame_get_frame_type    (const TdFrame *self);
 const char  *td_frame_get_req           (const TdFrame *self);
 gint         td_frame_get_protocol      (const TdFrame *self);   /* auth, welcome */
-const char  *td_frame_get_user          (const TdFrame *self);   /* auth (login), presence */
+const char  *td_frame_get_user          (const TdFrame *self);   /* auth (login), presence (single form) */
 const char  *td_frame_get_password      (const TdFrame *self);   /* auth */
 const char  *td_frame_get_token         (const TdFrame *self);   /* auth, welcome */
 const char  *td_frame_get_device        (const TdFrame *self);   /* auth */
@@ -459,6 +485,15 @@ gint64       td_frame_get_last_seq      (const TdFrame *self);   /* welcome */
 GPtrArray   *td_frame_get_departments   (const TdFrame *self);   /* directory: char* */
 GPtrArray   *td_frame_get_users         (const TdFrame *self);   /* directory: TdUser* */
 gboolean     td_frame_get_complete      (const TdFrame *self);   /* directory */
+/* auth: the cached version the client named; directory: the server's
+ * version of its directory.  NULL when absent. */
+const char  *td_frame_get_directory_version (const TdFrame *self);
+gboolean     td_frame_get_unchanged     (const TdFrame *self);   /* directory */
+/* presence: TRUE for the list form, FALSE for the single form. */
+gboolean     td_frame_is_presence_list  (const TdFrame *self);
+gboolean     td_frame_get_snapshot      (const TdFrame *self);   /* presence list */
+/* presence list: the logins listed with @presence; never NULL. */
+const char * const *td_frame_get_presence_logins (const TdFrame *self, TdPresence presence);
 TdMessage   *td_frame_get_message       (const TdFrame *self);   /* message, sent */
 gboolean     td_frame_get_duplicate     (const TdFrame *self);   /* sent */
 GPtrArray   *td_frame_get_messages      (const TdFrame *self);   /* history result: TdMessage* */

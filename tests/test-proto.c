@@ -178,12 +178,49 @@ static const DecodeCase decode_cases[] = {
   FAIL_MSG ("directory/user-login-bad", "{\"type\":\"directory\",\"departments\":[],\"users\":[" USER_OBJ ",{\"login\":\"A\",\"name\":\"A\",\"department\":\"E\",\"title\":\"\",\"status\":\"online\"}],\"complete\":true}", BAD_FIELD, "member \"users[1].login\""),
   FAIL ("directory/complete-missing", "{\"type\":\"directory\",\"departments\":[],\"users\":[]}", MISSING_FIELD),
   FAIL ("directory/complete-string", "{\"type\":\"directory\",\"departments\":[],\"users\":[],\"complete\":\"yes\"}", BAD_FIELD),
+  /* directory version and "unchanged" (docs/protocol.md 5.2) */
+  PASS ("directory/version", "{\"type\":\"directory\",\"version\":\"0123456789abcdef\",\"departments\":[],\"users\":[" USER_OBJ "],\"complete\":true}", TD_FRAME_DIRECTORY),
+  PASS ("directory/unchanged", "{\"type\":\"directory\",\"version\":\"v1\",\"unchanged\":true,\"departments\":[\"Sales\"],\"users\":[],\"complete\":true}", TD_FRAME_DIRECTORY),
+  PASS ("directory/unchanged-false", "{\"type\":\"directory\",\"unchanged\":false,\"departments\":[],\"users\":[" USER_OBJ "],\"complete\":true}", TD_FRAME_DIRECTORY),
+  PASS ("directory/version-null", "{\"type\":\"directory\",\"version\":null,\"departments\":[],\"users\":[],\"complete\":true}", TD_FRAME_DIRECTORY),
+  FAIL_MSG ("directory/unchanged-with-users", "{\"type\":\"directory\",\"version\":\"v1\",\"unchanged\":true,\"departments\":[],\"users\":[" USER_OBJ "],\"complete\":true}", BAD_FIELD, "unchanged"),
+  FAIL ("directory/unchanged-incomplete", "{\"type\":\"directory\",\"version\":\"v1\",\"unchanged\":true,\"departments\":[],\"users\":[],\"complete\":false}", BAD_FIELD),
+  FAIL_MSG ("directory/unchanged-no-version", "{\"type\":\"directory\",\"unchanged\":true,\"departments\":[],\"users\":[],\"complete\":true}", MISSING_FIELD, "member \"version\""),
+  FAIL ("directory/unchanged-string", "{\"type\":\"directory\",\"version\":\"v1\",\"unchanged\":\"true\",\"departments\":[],\"users\":[],\"complete\":true}", BAD_FIELD),
+  FAIL ("directory/version-empty", "{\"type\":\"directory\",\"version\":\"\",\"departments\":[],\"users\":[],\"complete\":true}", BAD_FIELD),
+  FAIL ("directory/version-number", "{\"type\":\"directory\",\"version\":7,\"departments\":[],\"users\":[],\"complete\":true}", BAD_FIELD),
+  FAIL_MSG ("directory/version-not-ascii", "{\"type\":\"directory\",\"version\":\"v\u00e9\",\"departments\":[],\"users\":[],\"complete\":true}", BAD_FIELD, "printable ASCII"),
+  FAIL ("directory/version-control", "{\"type\":\"directory\",\"version\":\"v\\n1\",\"departments\":[],\"users\":[],\"complete\":true}", BAD_FIELD),
+  FAIL ("directory/version-65", "{\"type\":\"directory\",\"version\":\"01234567890123456789012345678901234567890123456789012345678901234\",\"departments\":[],\"users\":[],\"complete\":true}", BAD_FIELD),
+  PASS ("directory/version-64", "{\"type\":\"directory\",\"version\":\"0123456789012345678901234567890123456789012345678901234567890123\",\"departments\":[],\"users\":[],\"complete\":true}", TD_FRAME_DIRECTORY),
+  PASS ("auth/directory-version", AUTH_HEAD "\"token\":\"abc\",\"directory_version\":\"0123456789abcdef\"}", TD_FRAME_AUTH),
+  PASS ("auth/directory-version-password", AUTH_HEAD "\"user\":\"alice\",\"password\":\"x\",\"directory_version\":\"v 1\"}", TD_FRAME_AUTH),
+  FAIL_MSG ("auth/directory-version-empty", AUTH_HEAD "\"token\":\"abc\",\"directory_version\":\"\"}", BAD_FIELD, "directory_version"),
+  FAIL ("auth/directory-version-number", AUTH_HEAD "\"token\":\"abc\",\"directory_version\":1}", BAD_FIELD),
+  FAIL ("auth/directory-version-unicode", AUTH_HEAD "\"token\":\"abc\",\"directory_version\":\"\u4f60\"}", BAD_FIELD),
+  FAIL ("auth/directory-version-65", AUTH_HEAD "\"token\":\"abc\",\"directory_version\":\"01234567890123456789012345678901234567890123456789012345678901234\"}", BAD_FIELD),
 
   /* presence */
   PASS ("presence/offline", "{\"type\":\"presence\",\"user\":\"bob\",\"status\":\"offline\"}", TD_FRAME_PRESENCE),
   PASS ("presence/away", "{\"type\":\"presence\",\"user\":\"bob\",\"status\":\"away\"}", TD_FRAME_PRESENCE),
   FAIL ("presence/user-bad", "{\"type\":\"presence\",\"user\":\"Bob!\",\"status\":\"away\"}", BAD_FIELD),
   FAIL ("presence/status-missing", "{\"type\":\"presence\",\"user\":\"bob\"}", MISSING_FIELD),
+  FAIL ("presence/empty", "{\"type\":\"presence\"}", MISSING_FIELD),
+  /* list form (docs/protocol.md 5.3) */
+  PASS ("presence/snapshot", "{\"type\":\"presence\",\"snapshot\":true,\"online\":[\"bob\"],\"away\":[\"carol\"],\"busy\":[\"dave\"]}", TD_FRAME_PRESENCE),
+  PASS ("presence/snapshot-empty", "{\"type\":\"presence\",\"snapshot\":true}", TD_FRAME_PRESENCE),
+  PASS ("presence/delta", "{\"type\":\"presence\",\"online\":[\"erin\"],\"offline\":[\"bob\"]}", TD_FRAME_PRESENCE),
+  PASS ("presence/delta-snapshot-false", "{\"type\":\"presence\",\"snapshot\":false,\"offline\":[\"bob\",\"carol\"]}", TD_FRAME_PRESENCE),
+  PASS ("presence/delta-empty-arrays", "{\"type\":\"presence\",\"online\":[],\"away\":[]}", TD_FRAME_PRESENCE),
+  FAIL_MSG ("presence/duplicate-across", "{\"type\":\"presence\",\"online\":[\"erin\"],\"offline\":[\"bob\",\"erin\"]}", BAD_FIELD, "member \"offline[1]\""),
+  FAIL ("presence/duplicate-within", "{\"type\":\"presence\",\"away\":[\"erin\",\"erin\"]}", BAD_FIELD),
+  FAIL_MSG ("presence/snapshot-offline", "{\"type\":\"presence\",\"snapshot\":true,\"online\":[\"bob\"],\"offline\":[\"carol\"]}", BAD_FIELD, "offline"),
+  FAIL ("presence/snapshot-empty-offline", "{\"type\":\"presence\",\"snapshot\":true,\"offline\":[]}", BAD_FIELD),
+  FAIL ("presence/list-login-bad", "{\"type\":\"presence\",\"online\":[\"Bob!\"]}", BAD_FIELD),
+  FAIL ("presence/list-login-number", "{\"type\":\"presence\",\"online\":[1]}", BAD_FIELD),
+  FAIL ("presence/list-not-array", "{\"type\":\"presence\",\"online\":\"bob\"}", BAD_FIELD),
+  FAIL ("presence/snapshot-string", "{\"type\":\"presence\",\"snapshot\":\"yes\",\"online\":[\"bob\"]}", BAD_FIELD),
+  FAIL ("presence/both-forms", "{\"type\":\"presence\",\"user\":\"bob\",\"status\":\"away\",\"online\":[\"carol\"]}", BAD_FIELD),
 
   /* message */
   PASS ("message/valid", "{\"type\":\"message\",\"message\":" MSG_OBJ "}", TD_FRAME_MESSAGE),
@@ -985,6 +1022,38 @@ golden_frame (const char *name)
     }
   if (g_str_equal (name, "presence"))
     return td_frame_new_presence ("bob", TD_PRESENCE_AWAY);
+  if (g_str_equal (name, "presence-snapshot"))
+    return td_frame_new_presence_list (TRUE, (const char * const[]) { "bob", "wang.fang", NULL },
+                                       (const char * const[]) { "carol", NULL },
+                                       (const char * const[]) { "dave", NULL }, NULL);
+  if (g_str_equal (name, "presence-delta"))
+    return td_frame_new_presence_list (FALSE, (const char * const[]) { "erin", NULL }, NULL, NULL,
+                                       (const char * const[]) { "bob", NULL });
+  if (g_str_equal (name, "presence-snapshot-empty"))
+    return td_frame_new_presence_list (TRUE, NULL, NULL, NULL, NULL);
+  if (g_str_equal (name, "auth-cached"))
+    return td_frame_new_auth_token_cached ("Q2hhbmdlIG1lIGJ5IGdlbmVyYXRpbmcgYSBuZXcgb25lLg", "laptop-1",
+                                           "tidings-desktop/0.1", "5f3a9c0e12b4d6a8");
+  if (g_str_equal (name, "auth-password-cached"))
+    return td_frame_new_auth_password_cached ("alice", "secret", "laptop-1", NULL, "5f3a9c0e12b4d6a8");
+  if (g_str_equal (name, "directory-versioned"))
+    {
+      g_autoptr(GPtrArray) departments = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
+
+      g_ptr_array_add (departments, g_strdup ("Engineering"));
+      g_ptr_array_add (users, td_user_new_full ("alice", "Alice Smith", "Engineering", "Developer", TD_PRESENCE_OFFLINE, TD_ROLE_ADMIN));
+      g_ptr_array_add (users, td_user_new ("bob", "Bob Jones", "Engineering", NULL, TD_PRESENCE_OFFLINE));
+      return td_frame_new_directory_versioned (departments, users, TRUE, "5f3a9c0e12b4d6a8", FALSE);
+    }
+  if (g_str_equal (name, "directory-unchanged"))
+    {
+      g_autoptr(GPtrArray) departments = g_ptr_array_new_with_free_func (g_free);
+
+      g_ptr_array_add (departments, g_strdup ("Engineering"));
+      g_ptr_array_add (departments, g_strdup ("财务部"));
+      return td_frame_new_directory_versioned (departments, NULL, TRUE, "5f3a9c0e12b4d6a8", TRUE);
+    }
   if (g_str_equal (name, "message"))
     {
       g_autoptr(TdMessage) message = sample_message (17, 4);
@@ -1277,6 +1346,13 @@ assert_frame_equal (const TdFrame *a, const TdFrame *b)
   g_assert_cmpint (td_frame_get_error_code (a), ==, td_frame_get_error_code (b));
   g_assert_cmpstr (td_frame_get_error_message (a), ==, td_frame_get_error_message (b));
   g_assert_cmpint (td_frame_is_history_result (a), ==, td_frame_is_history_result (b));
+  g_assert_cmpstr (td_frame_get_directory_version (a), ==, td_frame_get_directory_version (b));
+  g_assert_cmpint (td_frame_get_unchanged (a), ==, td_frame_get_unchanged (b));
+  g_assert_cmpint (td_frame_is_presence_list (a), ==, td_frame_is_presence_list (b));
+  g_assert_cmpint (td_frame_get_snapshot (a), ==, td_frame_get_snapshot (b));
+  for (TdPresence p = TD_PRESENCE_OFFLINE; p <= TD_PRESENCE_BUSY; p++)
+    g_assert_true (g_strv_equal ((const char * const *) td_frame_get_presence_logins (a, p),
+                                 (const char * const *) td_frame_get_presence_logins (b, p)));
 
   g_assert_cmpint (!td_frame_get_self_user (a), ==, !td_frame_get_self_user (b));
   if (td_frame_get_self_user (a))
@@ -1316,7 +1392,8 @@ static const char * const golden_names[] = {
   "typing", "typing-server", "group-create", "group-update", "group-update-add", "group-leave",
   "groups", "group", "group-removed", "reminders", "reminder", "reminder-update",
   "reminder-update-done", "announce", "announce-minimal", "reminder-status",
-  "reminder-status-result",
+  "reminder-status-result", "presence-snapshot", "presence-delta", "presence-snapshot-empty",
+  "auth-cached", "auth-password-cached", "directory-versioned", "directory-unchanged",
 };
 
 static void
@@ -1960,6 +2037,66 @@ test_ext_golden_values (void)
   g_assert_cmpstr (td_group_get_owner (department), ==, "");
 }
 
+/* The members of the login-path extension (docs/protocol.md 4.1, 5.2,
+ * 5.3) read back as written, and what the constructors refuse. */
+static void
+test_login_path_values (void)
+{
+  g_autoptr(TdFrame) auth = golden_frame ("auth-cached");
+  g_autoptr(TdFrame) plain = golden_frame ("auth-token");
+  g_autoptr(TdFrame) unchanged = golden_frame ("directory-unchanged");
+  g_autoptr(TdFrame) full = golden_frame ("directory-versioned");
+  g_autoptr(TdFrame) old = golden_frame ("directory");
+  g_autoptr(TdFrame) snap = NULL;
+  g_autoptr(TdFrame) delta = NULL;
+  g_autoptr(TdFrame) single = golden_frame ("presence");
+  const char *snap_json = "{\"type\":\"presence\",\"snapshot\":true,\"online\":[\"bob\"],"
+                          "\"away\":[\"carol\"],\"busy\":[\"dave\"]}";
+  const char *delta_json = "{\"type\":\"presence\",\"online\":[\"erin\"],\"offline\":[\"bob\"]}";
+
+  g_assert_cmpstr (td_frame_get_directory_version (auth), ==, "5f3a9c0e12b4d6a8");
+  g_assert_null (td_frame_get_directory_version (plain));
+  g_assert_true (td_frame_get_unchanged (unchanged));
+  g_assert_cmpuint (td_frame_get_users (unchanged)->len, ==, 0);
+  g_assert_cmpuint (td_frame_get_departments (unchanged)->len, ==, 2);
+  g_assert_false (td_frame_get_unchanged (full));
+  g_assert_cmpstr (td_frame_get_directory_version (full), ==, "5f3a9c0e12b4d6a8");
+  /* Frames of older servers have no version. */
+  g_assert_null (td_frame_get_directory_version (old));
+
+  snap = td_frame_decode (snap_json, strlen (snap_json), TD_PROTO_MAX_SERVER_FRAME, NULL, NULL);
+  g_assert_nonnull (snap);
+  g_assert_true (td_frame_is_presence_list (snap));
+  g_assert_true (td_frame_get_snapshot (snap));
+  g_assert_null (td_frame_get_user (snap));
+  g_assert_cmpstr (td_frame_get_presence_logins (snap, TD_PRESENCE_ONLINE)[0], ==, "bob");
+  g_assert_null (td_frame_get_presence_logins (snap, TD_PRESENCE_ONLINE)[1]);
+  g_assert_cmpstr (td_frame_get_presence_logins (snap, TD_PRESENCE_AWAY)[0], ==, "carol");
+  g_assert_cmpstr (td_frame_get_presence_logins (snap, TD_PRESENCE_BUSY)[0], ==, "dave");
+  g_assert_null (td_frame_get_presence_logins (snap, TD_PRESENCE_OFFLINE)[0]);
+
+  delta = td_frame_decode (delta_json, strlen (delta_json), TD_PROTO_MAX_SERVER_FRAME, NULL, NULL);
+  g_assert_nonnull (delta);
+  g_assert_true (td_frame_is_presence_list (delta));
+  g_assert_false (td_frame_get_snapshot (delta));
+  g_assert_cmpstr (td_frame_get_presence_logins (delta, TD_PRESENCE_OFFLINE)[0], ==, "bob");
+  g_assert_cmpstr (td_frame_get_presence_logins (delta, TD_PRESENCE_ONLINE)[0], ==, "erin");
+  g_assert_null (td_frame_get_presence_logins (delta, TD_PRESENCE_AWAY)[0]);
+
+  /* The single form stays what it was. */
+  g_assert_false (td_frame_is_presence_list (single));
+  g_assert_cmpstr (td_frame_get_user (single), ==, "bob");
+  g_assert_null (td_frame_get_presence_logins (single, TD_PRESENCE_AWAY)[0]);
+
+  if (g_test_undefined ())
+    {
+      g_test_expect_message ("td-proto", G_LOG_LEVEL_CRITICAL, "*offline*");
+      g_assert_null (td_frame_new_presence_list (TRUE, NULL, NULL, NULL,
+                                                 (const char * const[]) { "bob", NULL }));
+      g_test_assert_expected_messages ();
+    }
+}
+
 static void
 test_encode_escaping (void)
 {
@@ -2239,6 +2376,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, golden_names[i], test_golden);
     }
   g_test_add_func ("/proto/golden-values", test_golden_values);
+  g_test_add_func ("/proto/login-path-values", test_login_path_values);
   g_test_add_func ("/proto/encode-escaping", test_encode_escaping);
   g_test_add_func ("/proto/error-truncated", test_error_truncated);
   g_test_add_func ("/proto/validate-login", test_validate_login);
