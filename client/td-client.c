@@ -33,6 +33,11 @@ struct _TdClient
   char             *device_id;
   TdLocalStore     *store;
   char             *store_path;
+  /* The directory in the cache and its version ("directory-version" in
+   * the store; NULL: none, or from a server that sends no version): the
+   * connection offers it at login (docs/protocol.md 5.2). */
+  GPtrArray        *cached_users;       /* TdUser* */
+  char             *cached_version;
   TdConnection     *conn;
   GCancellable     *cancellable;    /* connection work; cancelled on logout */
 
@@ -90,7 +95,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void flush_outbox (TdClient *self);
-static void apply_groups (TdClient *self, GPtrArray *groups);
+static gboolean apply_groups (TdClient *self, GPtrArray *groups);
 static void apply_reminders (TdClient *self, GPtrArray *reminders, gboolean from_server);
 static void clear_reminders (TdClient *self);
 
@@ -228,22 +233,33 @@ latest_cb (const char *peer, gint64 time_ms, const char *text, gpointer user_dat
     td_contact_set_last (contact, time_ms, text);
 }
 
+/* @unread: td_local_store_load_unread(), loaded once for the lot. */
 static TdContact *
-contact_from_cache (TdClient *self, TdUser *user)
+contact_from_cache (TdUser *user, GHashTable *unread)
 {
   TdContact *contact = td_contact_new (user);
 
-  td_contact_set_unread (contact, td_local_store_get_unread (self->store, td_user_get_login (user)));
+  td_contact_set_unread (contact, GPOINTER_TO_UINT (g_hash_table_lookup (unread, td_user_get_login (user))));
   return contact;
 }
 
-/* Replaces the contact list by @users (minus oneself), keeping the
- * TdContact of a login that stays. */
+/* Shows the latest line of every conversation the cache holds on its
+ * contact: once after a batch of new contacts, not per contact. */
 static void
+show_latest (TdClient *self)
+{
+  td_local_store_foreach_latest (self->store, latest_cb, self);
+}
+
+/* Replaces the contact list by @users (minus oneself), keeping the
+ * TdContact of a login that stays.  Returns whether contacts were added
+ * (the caller then calls show_latest()). */
+static gboolean
 apply_users (TdClient *self, GPtrArray *users)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
+  g_autoptr(GHashTable) unread = NULL;
   gboolean added = FALSE;
 
   for (guint i = 0; i < users->len; i++)
@@ -261,7 +277,9 @@ apply_users (TdClient *self, GPtrArray *users)
           td_contact_update (contact, user);
           continue;
         }
-      contact = contact_from_cache (self, user);
+      if (unread == NULL)
+        unread = td_local_store_load_unread (self->store);
+      contact = contact_from_cache (user, unread);
       g_hash_table_insert (self->contacts_by_login, g_strdup (login), contact);
       g_ptr_array_add (fresh, contact);
       added = TRUE;
@@ -284,17 +302,17 @@ apply_users (TdClient *self, GPtrArray *users)
           g_hash_table_remove (self->contacts_by_login, login);
         }
     }
-  if (added)
-    td_local_store_foreach_latest (self->store, latest_cb, self);
   notify_total_unread (self);
+  return added;
 }
 
 /* Replaces the group contacts by @groups, keeping the TdContact of a
- * group that stays. */
-static void
+ * group that stays.  Returns whether contacts were added. */
+static gboolean
 apply_groups (TdClient *self, GPtrArray *groups)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) unread = NULL;
   gboolean added = FALSE;
 
   for (guint i = 0; i < groups->len; i++)
@@ -310,7 +328,9 @@ apply_groups (TdClient *self, GPtrArray *groups)
           continue;
         }
       contact = td_contact_new_group (group);
-      td_contact_set_unread (contact, td_local_store_get_unread (self->store, address));
+      if (unread == NULL)
+        unread = td_local_store_load_unread (self->store);
+      td_contact_set_unread (contact, GPOINTER_TO_UINT (g_hash_table_lookup (unread, address)));
       g_hash_table_insert (self->contacts_by_login, g_strdup (address), contact);
       g_list_store_append (self->contacts, contact);
       added = TRUE;
@@ -326,9 +346,8 @@ apply_groups (TdClient *self, GPtrArray *groups)
           g_hash_table_remove (self->contacts_by_login, login);
         }
     }
-  if (added)
-    td_local_store_foreach_latest (self->store, latest_cb, self);
   notify_total_unread (self);
+  return added;
 }
 
 /* One group changed: added, updated or (@removed) gone. */
@@ -386,6 +405,7 @@ open_cache (TdClient *self, const char *server_url, const char *user, GError **e
   g_autoptr(GPtrArray) reminders = NULL;
   g_autofree char *self_login = NULL;
   g_autofree char *role = NULL;
+  gboolean added;
 
   if (path == NULL)
     return FALSE;
@@ -416,9 +436,17 @@ open_cache (TdClient *self, const char *server_url, const char *user, GError **e
     }
 
   users = td_local_store_load_directory (self->store);
-  apply_users (self, users);
+  added = apply_users (self, users);
+  g_clear_pointer (&self->cached_users, g_ptr_array_unref);
+  g_clear_pointer (&self->cached_version, g_free);
+  self->cached_version = td_local_store_get (self->store, "directory-version");
+  if (self->cached_version != NULL && self->cached_version[0] == '\0')
+    g_clear_pointer (&self->cached_version, g_free);
+  self->cached_users = g_ptr_array_ref (users);
   groups = td_local_store_load_groups (self->store);
-  apply_groups (self, groups);
+  added |= apply_groups (self, groups);
+  if (added)
+    show_latest (self);
   reminders = td_local_store_load_reminders (self->store);
   apply_reminders (self, reminders, FALSE);
   outbox = td_local_store_load_outbox (self->store);
@@ -577,13 +605,29 @@ static void
 directory_changed_cb (TdConnection *conn, TdClient *self)
 {
   GPtrArray *users = td_connection_get_users (conn);
+  const char *version = td_connection_get_directory_version (conn);
   g_autoptr(GError) error = NULL;
 
   if (users == NULL || self->store == NULL)
     return;
-  apply_users (self, users);
+  if (apply_users (self, users))
+    show_latest (self);
+  /* The cached directory confirmed "unchanged": it is on disk already. */
+  if (version != NULL && g_strcmp0 (version, self->cached_version) == 0)
+    return;
   if (!td_local_store_save_directory (self->store, users, &error))
-    g_warning ("Cannot cache the directory: %s", error->message);
+    {
+      g_warning ("Cannot cache the directory: %s", error->message);
+      return;
+    }
+  /* Saved after the directory so that a crash in between leaves an old
+   * version with a newer list (one full download too many), never the
+   * reverse. */
+  td_local_store_set (self->store, "directory-version", version ? version : "");
+  g_free (self->cached_version);
+  self->cached_version = g_strdup (version);
+  g_clear_pointer (&self->cached_users, g_ptr_array_unref);
+  self->cached_users = g_ptr_array_ref (users);
 }
 
 static void
@@ -735,7 +779,8 @@ groups_changed_cb (TdConnection *conn, TdClient *self)
 
   if (self->store == NULL)
     return;
-  apply_groups (self, groups);
+  if (apply_groups (self, groups))
+    show_latest (self);
   td_local_store_save_groups (self->store, groups);
 }
 
@@ -1129,6 +1174,17 @@ schedule_reconnect (TdClient *self)
   self->reconnect_id = g_timeout_add (delay_ms, reconnect_timeout_cb, self);
 }
 
+/* The connection acks (at its idle priority) only what the cache has
+ * committed, but closing acks at once: commit the cache's batch first so
+ * the server never drops a message the cache does not hold yet. */
+static void
+flush_then_close (TdClient *self, TdConnection *conn)
+{
+  if (self->store != NULL)
+    td_local_store_flush (self->store);
+  td_connection_close (conn);
+}
+
 static void
 ensure_connection (TdClient *self, const char *server_url)
 {
@@ -1137,7 +1193,7 @@ ensure_connection (TdClient *self, const char *server_url)
   if (self->conn != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->conn, self);
-      td_connection_close (self->conn);
+      flush_then_close (self, self->conn);
       g_clear_object (&self->conn);
     }
   g_free (self->server_url);
@@ -1209,6 +1265,8 @@ start_login (TdClient           *self,
       self->cancellable = g_cancellable_new ();
     }
   ensure_connection (self, server_url);
+  if (self->cached_version != NULL && self->cached_users != NULL)
+    td_connection_set_cached_directory (self->conn, self->cached_version, self->cached_users);
   if (token != NULL)
     {
       set_token (self, token);
@@ -1236,7 +1294,7 @@ td_client_dispose (GObject *object)
   if (self->conn != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->conn, self);
-      td_connection_close (self->conn);
+      flush_then_close (self, self->conn);
       g_clear_object (&self->conn);
     }
   g_clear_pointer (&self->reminders_by_rid, g_hash_table_unref);
@@ -1265,6 +1323,8 @@ td_client_finalize (GObject *object)
 
   g_clear_pointer (&self->store, td_local_store_free);
   g_free (self->store_path);
+  g_clear_pointer (&self->cached_users, g_ptr_array_unref);
+  g_free (self->cached_version);
   g_free (self->profile_dir);
   g_free (self->device_id);
   g_free (self->server_url);
@@ -1440,12 +1500,13 @@ td_client_login_finish (TdClient *self, GAsyncResult *result, GError **error)
 static void
 logout_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  g_autoptr(TdClient) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!td_connection_logout_finish (TD_CONNECTION (source), result, &error))
     {
       g_debug ("logout: %s", error->message);
-      td_connection_close (TD_CONNECTION (source));
+      flush_then_close (self, TD_CONNECTION (source));
     }
 }
 
@@ -1462,9 +1523,13 @@ td_client_logout (TdClient *self)
       TdConnectionState state = td_connection_get_state (self->conn);
 
       if (state == TD_CONNECTION_STATE_SYNCING || state == TD_CONNECTION_STATE_ONLINE)
-        td_connection_logout_async (self->conn, NULL, logout_cb, NULL);
+        {
+          if (self->store != NULL)
+            td_local_store_flush (self->store);
+          td_connection_logout_async (self->conn, NULL, logout_cb, g_object_ref (self));
+        }
       else
-        td_connection_close (self->conn);
+        flush_then_close (self, self->conn);
     }
   set_token (self, NULL);
   g_signal_emit (self, signals[LOGGED_OUT], 0);

@@ -42,6 +42,15 @@ struct _TdConnection
   GPtrArray               *departments;         /* char* */
   GPtrArray               *incoming_users;      /* directory being received */
   GPtrArray               *incoming_departments;
+  /* Directory versions (docs/protocol.md 5.2).  directory_version names
+   * what users/departments hold (NULL: unknown, or an older server);
+   * cached_version + cached_users are offered in the next auth and taken
+   * as the directory when the server answers "unchanged". */
+  char                    *directory_version;
+  char                    *incoming_version;
+  char                    *cached_version;
+  GPtrArray               *cached_users;        /* TdUser* */
+  GHashTable              *user_index;          /* login -> index + 1 in users */
   GPtrArray               *groups;              /* TdGroup* */
   gboolean                 groups_received;     /* on this session */
   gboolean                 reminders_received;
@@ -478,9 +487,10 @@ connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   set_state (self, TD_CONNECTION_STATE_AUTHENTICATING);
   if (ld->token != NULL)
-    auth = td_frame_new_auth_token (ld->token, self->device, CLIENT_NAME);
+    auth = td_frame_new_auth_token_cached (ld->token, self->device, CLIENT_NAME, self->cached_version);
   else
-    auth = td_frame_new_auth_password (ld->user, ld->password, self->device, CLIENT_NAME);
+    auth = td_frame_new_auth_password_cached (ld->user, ld->password, self->device, CLIENT_NAME,
+                                              self->cached_version);
   send_frame (self, auth);
 
   /* The secret is on the wire now; do not keep it in memory. */
@@ -604,6 +614,7 @@ teardown (TdConnection *self, gushort code, const char *reason, const GError *er
   g_clear_handle_id (&self->ack_idle_id, g_source_remove);
   g_clear_pointer (&self->incoming_users, g_ptr_array_unref);
   g_clear_pointer (&self->incoming_departments, g_ptr_array_unref);
+  g_clear_pointer (&self->incoming_version, g_free);
 
   /* Take every waiting task out first: their callbacks may run right
    * away and start a new login on this object. */
@@ -700,16 +711,101 @@ handle_welcome (TdConnection *self, TdFrame *frame)
     g_task_return_pointer (task, td_user_ref (user), (GDestroyNotify) td_user_unref);
 }
 
+/* users changed as a whole: the login index follows. */
+static void
+index_users (TdConnection *self)
+{
+  g_hash_table_remove_all (self->user_index);
+  for (guint i = 0; i < self->users->len; i++)
+    g_hash_table_insert (self->user_index, (gpointer) td_user_get_login (self->users->pdata[i]),
+                         GUINT_TO_POINTER (i + 1));
+}
+
+static TdPresence
+current_presence (TdConnection *self, const char *login)
+{
+  guint i = GPOINTER_TO_UINT (g_hash_table_lookup (self->user_index, login));
+
+  return i > 0 ? td_user_get_presence (self->users->pdata[i - 1]) : TD_PRESENCE_OFFLINE;
+}
+
+/* A copy of @users (TdUser*) with the presence this connection knows:
+ * a versioned directory carries none (it comes in the snapshot that
+ * follows), and keeping what is known avoids everyone flashing offline
+ * until then. */
+static GPtrArray *
+with_known_presence (TdConnection *self, GPtrArray *users)
+{
+  GPtrArray *result = g_ptr_array_new_full (users->len, (GDestroyNotify) td_user_unref);
+
+  for (guint i = 0; i < users->len; i++)
+    {
+      TdUser *user = users->pdata[i];
+      TdPresence known = current_presence (self, td_user_get_login (user));
+
+      g_ptr_array_add (result, known == td_user_get_presence (user)
+                               ? td_user_ref (user) : td_user_with_presence (user, known));
+    }
+  return result;
+}
+
+static void
+set_directory (TdConnection *self, GPtrArray *users, GPtrArray *departments, const char *version)
+{
+  g_ptr_array_unref (self->users);
+  self->users = users;
+  index_users (self);
+  if (departments != NULL)
+    {
+      g_ptr_array_unref (self->departments);
+      self->departments = departments;
+    }
+  g_free (self->directory_version);
+  self->directory_version = g_strdup (version);
+}
+
 static void
 handle_directory (TdConnection *self, TdFrame *frame)
 {
   GPtrArray *users = td_frame_get_users (frame);
   GPtrArray *departments = td_frame_get_departments (frame);
+  const char *version = td_frame_get_directory_version (frame);
+  g_autoptr(GPtrArray) incoming = NULL;
+
+  if (td_frame_get_unchanged (frame))
+    {
+      GPtrArray *fresh_departments = g_ptr_array_new_with_free_func (g_free);
+
+      g_clear_pointer (&self->incoming_users, g_ptr_array_unref);
+      g_clear_pointer (&self->incoming_departments, g_ptr_array_unref);
+      for (guint i = 0; departments != NULL && i < departments->len; i++)
+        g_ptr_array_add (fresh_departments, g_strdup (departments->pdata[i]));
+      /* Already showing that list (a reconnect, or the warm start whose
+       * cache became the directory in set_cached_directory): re-applying
+       * 10,000 people would change nothing. */
+      if (g_strcmp0 (self->directory_version, version) == 0)
+        {
+          g_ptr_array_unref (self->departments);
+          self->departments = fresh_departments;
+          return;
+        }
+      if (self->cached_users == NULL || g_strcmp0 (self->cached_version, version) != 0)
+        {
+          g_warning ("The server confirmed a directory version this client does not have");
+          g_ptr_array_unref (fresh_departments);
+          return;
+        }
+      set_directory (self, with_known_presence (self, self->cached_users), fresh_departments, version);
+      g_signal_emit (self, signals[DIRECTORY_CHANGED], 0);
+      return;
+    }
 
   if (self->incoming_users == NULL)
     {
       self->incoming_users = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
       self->incoming_departments = g_ptr_array_new_with_free_func (g_free);
+      g_clear_pointer (&self->incoming_version, g_free);
+      self->incoming_version = g_strdup (version);
     }
   for (guint i = 0; users != NULL && i < users->len; i++)
     g_ptr_array_add (self->incoming_users, td_user_ref (users->pdata[i]));
@@ -719,10 +815,25 @@ handle_directory (TdConnection *self, TdFrame *frame)
   if (!td_frame_get_complete (frame))
     return;
 
-  g_clear_pointer (&self->users, g_ptr_array_unref);
-  g_clear_pointer (&self->departments, g_ptr_array_unref);
-  self->users = g_steal_pointer (&self->incoming_users);
-  self->departments = g_steal_pointer (&self->incoming_departments);
+  incoming = g_steal_pointer (&self->incoming_users);
+  if (self->incoming_version != NULL)
+    {
+      /* A versioned directory says nothing of presence: keep what is
+       * known, and remember the list for the next auth. */
+      set_directory (self, with_known_presence (self, incoming),
+                     g_steal_pointer (&self->incoming_departments), self->incoming_version);
+      g_free (self->cached_version);
+      self->cached_version = g_strdup (self->incoming_version);
+      g_clear_pointer (&self->cached_users, g_ptr_array_unref);
+      self->cached_users = g_ptr_array_ref (self->users);
+    }
+  else
+    {
+      /* An older server: statuses in the directory are current. */
+      set_directory (self, g_steal_pointer (&incoming),
+                     g_steal_pointer (&self->incoming_departments), NULL);
+    }
+  g_clear_pointer (&self->incoming_version, g_free);
   g_signal_emit (self, signals[DIRECTORY_CHANGED], 0);
 }
 
@@ -743,23 +854,110 @@ update_presence_in (GPtrArray *users, const char *login, TdPresence status)
     }
 }
 
+/* Sets @login's presence; TRUE if that changed anything known. */
+static gboolean
+set_presence (TdConnection *self, const char *login, TdPresence status)
+{
+  guint i = GPOINTER_TO_UINT (g_hash_table_lookup (self->user_index, login));
+  gboolean changed = FALSE;
+
+  if (i > 0 && td_user_get_presence (self->users->pdata[i - 1]) != status)
+    {
+      TdUser *old = self->users->pdata[i - 1];
+
+      /* TdUser is immutable: swap in a new one.  The index is keyed by
+       * the login string of the entry, so the key is replaced too. */
+      self->users->pdata[i - 1] = td_user_with_presence (old, status);
+      g_hash_table_replace (self->user_index, (gpointer) td_user_get_login (self->users->pdata[i - 1]),
+                            GUINT_TO_POINTER (i));
+      td_user_unref (old);
+      changed = TRUE;
+    }
+  /* Rare: presence while a directory is being received. */
+  update_presence_in (self->incoming_users, login, status);
+  if (self->self_user != NULL && g_str_equal (td_user_get_login (self->self_user), login)
+      && td_user_get_presence (self->self_user) != status)
+    {
+      TdUser *old = self->self_user;
+
+      self->self_user = td_user_with_presence (old, status);
+      td_user_unref (old);
+      changed = TRUE;
+    }
+  return changed;
+}
+
+/* The list form (docs/protocol.md 5.3): a snapshot sets everyone, a delta
+ * the people it lists; "presence-changed" only for real changes. */
+static void
+handle_presence_list (TdConnection *self, TdFrame *frame)
+{
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) statuses = g_array_new (FALSE, FALSE, sizeof (gint));
+  g_autofree char *me = self->self_user ? g_strdup (td_user_get_login (self->self_user)) : NULL;
+
+  if (td_frame_get_snapshot (frame))
+    {
+      g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (TdPresence p = TD_PRESENCE_ONLINE; p <= TD_PRESENCE_BUSY; p++)
+        {
+          const char * const *logins = td_frame_get_presence_logins (frame, p);
+
+          for (guint i = 0; logins[i] != NULL; i++)
+            g_hash_table_insert (listed, (gpointer) logins[i], GINT_TO_POINTER (p));
+        }
+      for (guint i = 0; i < self->users->len; i++)
+        {
+          /* A copy: set_presence() frees the entry it replaces. */
+          g_autofree char *login = g_strdup (td_user_get_login (self->users->pdata[i]));
+          TdPresence p = GPOINTER_TO_INT (g_hash_table_lookup (listed, login));
+
+          /* The snapshot is as of the server's last flush, which may
+           * predate this very login: it cannot tell us we are offline. */
+          if (p == TD_PRESENCE_OFFLINE && g_strcmp0 (login, me) == 0)
+            continue;
+          if (set_presence (self, login, p))
+            {
+              g_ptr_array_add (changed, g_steal_pointer (&login));
+              g_array_append_val (statuses, p);
+            }
+        }
+    }
+  else
+    {
+      for (TdPresence p = TD_PRESENCE_OFFLINE; p <= TD_PRESENCE_BUSY; p++)
+        {
+          const char * const *logins = td_frame_get_presence_logins (frame, p);
+
+          for (guint i = 0; logins[i] != NULL; i++)
+            if (set_presence (self, logins[i], p))
+              {
+                g_ptr_array_add (changed, g_strdup (logins[i]));
+                g_array_append_val (statuses, p);
+              }
+        }
+    }
+  /* Signals last: a handler may look at td_connection_get_users(). */
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (self, signals[PRESENCE_CHANGED], 0, changed->pdata[i],
+                   g_array_index (statuses, gint, i));
+}
+
 static void
 handle_presence (TdConnection *self, TdFrame *frame)
 {
   const char *login = td_frame_get_user (frame);
   TdPresence status = td_frame_get_status (frame);
 
+  if (td_frame_is_presence_list (frame))
+    {
+      handle_presence_list (self, frame);
+      return;
+    }
   if (login == NULL)
     return;
-  update_presence_in (self->users, login, status);
-  update_presence_in (self->incoming_users, login, status);
-  if (self->self_user != NULL && g_str_equal (td_user_get_login (self->self_user), login))
-    {
-      TdUser *old = self->self_user;
-
-      self->self_user = td_user_with_presence (old, status);
-      td_user_unref (old);
-    }
+  set_presence (self, login, status);
   g_signal_emit (self, signals[PRESENCE_CHANGED], 0, login, (gint) status);
 }
 
@@ -1085,6 +1283,11 @@ td_connection_finalize (GObject *object)
   g_clear_pointer (&self->incoming_users, g_ptr_array_unref);
   g_clear_pointer (&self->incoming_departments, g_ptr_array_unref);
   g_clear_pointer (&self->groups, g_ptr_array_unref);
+  g_clear_pointer (&self->user_index, g_hash_table_unref);
+  g_clear_pointer (&self->cached_users, g_ptr_array_unref);
+  g_free (self->directory_version);
+  g_free (self->incoming_version);
+  g_free (self->cached_version);
 
   G_OBJECT_CLASS (td_connection_parent_class)->finalize (object);
 }
@@ -1221,6 +1424,7 @@ td_connection_init (TdConnection *self)
   self->auto_ack = TRUE;
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->users = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
+  self->user_index = g_hash_table_new (g_str_hash, g_str_equal);
   self->departments = g_ptr_array_new_with_free_func (g_free);
   self->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) td_group_unref);
   /* No permessage-deflate: the payload limit would apply to compressed
@@ -1534,6 +1738,35 @@ td_connection_get_users (TdConnection *self)
 {
   g_return_val_if_fail (TD_IS_CONNECTION (self), NULL);
   return self->users;
+}
+
+const char *
+td_connection_get_directory_version (TdConnection *self)
+{
+  g_return_val_if_fail (TD_IS_CONNECTION (self), NULL);
+  return self->directory_version;
+}
+
+void
+td_connection_set_cached_directory (TdConnection *self,
+                                    const char   *version,
+                                    GPtrArray    *users)
+{
+  g_return_if_fail (TD_IS_CONNECTION (self));
+
+  g_clear_pointer (&self->cached_version, g_free);
+  g_clear_pointer (&self->cached_users, g_ptr_array_unref);
+  if (version == NULL || version[0] == '\0' || users == NULL)
+    return;
+  self->cached_version = g_strdup (version);
+  self->cached_users = g_ptr_array_new_full (users->len, (GDestroyNotify) td_user_unref);
+  for (guint i = 0; i < users->len; i++)
+    g_ptr_array_add (self->cached_users, td_user_ref (users->pdata[i]));
+  /* A connection without a directory takes the cache as it is: the
+   * caller shows it already, and an "unchanged" answer then changes
+   * nothing (no directory-changed for 10,000 people on a warm start). */
+  if (self->directory_version == NULL && self->users->len == 0)
+    set_directory (self, g_ptr_array_ref (self->cached_users), NULL, version);
 }
 
 GPtrArray *

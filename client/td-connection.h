@@ -198,6 +198,19 @@ TdUser           *td_connection_get_self_user    (TdConnection *self);
 /* Directory as last received: TdUser* with current presence; departments: char*. */
 GPtrArray        *td_connection_get_users        (TdConnection *self);
 GPtrArray        *td_connection_get_departments  (TdConnection *self);
+/* The version tag of that directory (docs/protocol.md 5.2); NULL before
+ * one arrived or with a server that sends none. */
+const char       *td_connection_get_directory_version (TdConnection *self);
+/* A directory cached from an earlier session (@users: TdUser*, ref'd) and
+ * its version: the next auth names the version, and if the server answers
+ * "unchanged" these become the users (presence from the snapshot).  A
+ * connection that has no directory yet takes them as its users at once,
+ * without "directory-changed": the caller already shows them, and a warm
+ * start then re-applies nothing.  @version NULL forgets the cache.  The
+ * connection keeps the cache current itself after each full directory. */
+void              td_connection_set_cached_directory (TdConnection *self,
+                                                      const char   *version,
+                                                      GPtrArray    *users);
 /* Groups as of the last "groups" frame plus later "group" frames
  * (TdGroup*); empty before the first "groups" frame. */
 GPtrArray        *td_connection_get_groups       (TdConnection *self);
@@ -215,8 +228,9 @@ void              td_connection_send_raw         (TdConnection *self, const char
 
 /* Signals:
  *   "state-changed"      (TdConnectionState old_state)         -- property "state"
- *   "directory-changed"  ()                                     -- after a complete directory
- *   "presence-changed"   (const char *login, TdPresence status)
+ *   "directory-changed"  ()                                     -- after a complete directory, or an
+ *                                                                  "unchanged" one that replaced the users
+ *   "presence-changed"   (const char *login, TdPresence status) -- only for real changes (list form)
  *   "message-received"   (TdMessage *message)                   -- then acked
  *   "synced"             (gint64 seq)                            -- backlog done
  *   "server-error"       (TdErrorCode code, const char *message, const char *req)

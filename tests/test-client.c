@@ -1,6 +1,7 @@
 /* test-client.c - TdClient against a real tidingsd: contacts, receiving,
  * unread counts, the persistent outbox across server restarts and client
- * "crashes", the contact cache before connecting, and history paging. */
+ * "crashes", the contact cache before connecting, history paging, and the
+ * cached directory with its version (TdConnection and a warm start). */
 #define G_LOG_DOMAIN "test-client"
 
 #include <locale.h>
@@ -1137,6 +1138,205 @@ test_reminders (void)
   remove_tree (laptop_profile);
 }
 
+
+/* ---- cached directory (docs/protocol.md 5.2) ---- */
+
+typedef struct {
+  TdConnection *conn;
+  guint         directory_changed;
+  guint         presence_changed;
+  gboolean      done;
+  GError       *error;
+} ConnWatch;
+
+static void
+conn_directory_changed_cb (TdConnection *conn, ConnWatch *w)
+{
+  w->directory_changed++;
+}
+
+static void
+conn_presence_changed_cb (TdConnection *conn, const char *login, gint status, ConnWatch *w)
+{
+  w->presence_changed++;
+}
+
+static void
+conn_login_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ConnWatch *w = user_data;
+  g_autoptr(TdUser) me = td_connection_login_finish (TD_CONNECTION (source), result, &w->error);
+
+  w->done = TRUE;
+}
+
+static gboolean
+conn_is_online (gpointer data)
+{
+  return td_connection_get_state (data) == TD_CONNECTION_STATE_ONLINE;
+}
+
+static TdPresence
+conn_presence_of (TdConnection *conn, const char *login)
+{
+  GPtrArray *users = td_connection_get_users (conn);
+
+  for (guint i = 0; i < users->len; i++)
+    if (g_str_equal (td_user_get_login (users->pdata[i]), login))
+      return td_user_get_presence (users->pdata[i]);
+  return (TdPresence) -1;
+}
+
+typedef struct {
+  TdConnection *conn;
+  const char   *login;
+  TdPresence    want;
+} PresenceWait;
+
+static gboolean
+conn_presence_is (gpointer data)
+{
+  PresenceWait *pw = data;
+
+  return conn_presence_of (pw->conn, pw->login) == pw->want;
+}
+
+static void
+conn_new (ConnWatch *w, TdTestServer *server, const char *device)
+{
+  w->conn = td_connection_new (server->http_url, device);
+  g_signal_connect (w->conn, "directory-changed", G_CALLBACK (conn_directory_changed_cb), w);
+  g_signal_connect (w->conn, "presence-changed", G_CALLBACK (conn_presence_changed_cb), w);
+}
+
+static void
+conn_finish_login (ConnWatch *w, const char *user)
+{
+  td_connection_login_async (w->conn, user, TD_TEST_PASSWORD, NULL, conn_login_cb, w);
+  g_assert_true (td_test_wait_flag (&w->done, WAIT_MS));
+  g_assert_no_error (w->error);
+  g_assert_true (wait_for (conn_is_online, w->conn, WAIT_MS));
+}
+
+static void
+conn_watch_clear (ConnWatch *w)
+{
+  if (w->conn != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (w->conn, w);
+      td_connection_close (w->conn);
+    }
+  g_clear_object (&w->conn);
+}
+
+static void
+test_cached_directory (void)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new (NULL);
+  ConnWatch bob = { 0, }, first = { 0, }, cached = { 0, }, stale = { 0, };
+  g_autoptr(GPtrArray) offline_copy = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
+  g_autoptr(GPtrArray) bogus = g_ptr_array_new_with_free_func ((GDestroyNotify) td_user_unref);
+  g_autofree char *version = NULL;
+  PresenceWait bob_online = { NULL, "bob", TD_PRESENCE_ONLINE };
+  PresenceWait dave_offline = { NULL, "dave", TD_PRESENCE_OFFLINE };
+  GPtrArray *users;
+
+  conn_new (&bob, server, "cd-bob");
+  conn_finish_login (&bob, "bob");
+
+  /* No cache: the whole directory, once, with its version. */
+  conn_new (&first, server, "cd-1");
+  g_assert_null (td_connection_get_directory_version (first.conn));
+  conn_finish_login (&first, "alice");
+  g_assert_cmpuint (first.directory_changed, ==, 1);
+  version = g_strdup (td_connection_get_directory_version (first.conn));
+  g_assert_nonnull (version);
+  users = td_connection_get_users (first.conn);
+  g_assert_cmpuint (users->len, ==, 6);
+  bob_online.conn = first.conn;
+  g_assert_true (wait_for (conn_presence_is, &bob_online, WAIT_MS));
+
+  /* The cache as a client would have stored it: presence all offline, so
+   * what the users show next can only come from the snapshot. */
+  for (guint i = 0; i < users->len; i++)
+    g_ptr_array_add (offline_copy, td_user_with_presence (users->pdata[i], TD_PRESENCE_OFFLINE));
+
+  /* With the current version: "unchanged", no directory-changed (the
+   * cache is the directory from the moment it is set), presence from the
+   * snapshot. */
+  conn_new (&cached, server, "cd-2");
+  td_connection_set_cached_directory (cached.conn, version, offline_copy);
+  g_assert_cmpuint (td_connection_get_users (cached.conn)->len, ==, 6);
+  g_assert_cmpstr (td_connection_get_directory_version (cached.conn), ==, version);
+  conn_finish_login (&cached, "carol");
+  bob_online.conn = cached.conn;
+  g_assert_true (wait_for (conn_presence_is, &bob_online, WAIT_MS));
+  g_assert_cmpuint (cached.directory_changed, ==, 0);
+  g_assert_cmpuint (td_connection_get_users (cached.conn)->len, ==, 6);
+  g_assert_cmpuint (td_connection_get_departments (cached.conn)->len, ==, 3);
+  g_assert_cmpstr (td_connection_get_directory_version (cached.conn), ==, version);
+  g_assert_cmpint (conn_presence_of (cached.conn, "alice"), ==, TD_PRESENCE_ONLINE);
+  dave_offline.conn = cached.conn;
+  g_assert_true (conn_presence_is (&dave_offline));
+  /* Only real changes are signalled: bob and alice came online (carol
+   * herself may be told later by a delta), nobody else changed. */
+  g_assert_cmpuint (cached.presence_changed, >=, 2);
+  g_assert_cmpuint (cached.presence_changed, <=, 3);
+
+  /* A cache of another version: the whole directory replaces it. */
+  g_ptr_array_add (bogus, td_user_new ("zed", "Zed", "Nowhere", NULL, TD_PRESENCE_OFFLINE));
+  conn_new (&stale, server, "cd-3");
+  td_connection_set_cached_directory (stale.conn, "0000000000000000", bogus);
+  g_assert_cmpuint (td_connection_get_users (stale.conn)->len, ==, 1);
+  conn_finish_login (&stale, "dave");
+  g_assert_cmpuint (stale.directory_changed, ==, 1);
+  g_assert_cmpuint (td_connection_get_users (stale.conn)->len, ==, 6);
+  g_assert_cmpint ((gint) conn_presence_of (stale.conn, "zed"), ==, -1);
+  g_assert_cmpstr (td_connection_get_directory_version (stale.conn), ==, version);
+  bob_online.conn = stale.conn;
+  g_assert_true (wait_for (conn_presence_is, &bob_online, WAIT_MS));
+
+  conn_watch_clear (&stale);
+  conn_watch_clear (&cached);
+  conn_watch_clear (&first);
+  conn_watch_clear (&bob);
+}
+
+static gboolean
+bob_contact_online (gpointer data)
+{
+  TdContact *bob = td_client_lookup_contact (data, "bob");
+
+  return bob != NULL && td_contact_get_presence (bob) == TD_PRESENCE_ONLINE;
+}
+
+/* TdClient stores the directory with its version and offers it at the
+ * next start: the contacts are right and follow presence. */
+static void
+test_warm_start (void)
+{
+  g_autoptr(TdTestServer) server = td_test_server_new (NULL);
+  g_autofree char *profile = make_profile ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdClient) client = td_client_new (profile, &error);
+  ConnWatch bob = { 0, };
+
+  g_assert_no_error (error);
+  login (client, server, "alice");
+  g_clear_object (&client);
+
+  conn_new (&bob, server, "ws-bob");
+  conn_finish_login (&bob, "bob");
+  client = td_client_new (profile, &error);
+  g_assert_no_error (error);
+  login (client, server, "alice");
+  g_assert_cmpuint (count_people (client), ==, 5);
+  g_assert_true (wait_for (bob_contact_online, client, WAIT_MS));
+  conn_watch_clear (&bob);
+  g_clear_object (&client);
+  remove_tree (profile);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1152,5 +1352,7 @@ main (int argc, char **argv)
   g_test_add_func ("/client/receipts", test_receipts);
   g_test_add_func ("/client/typing", test_typing);
   g_test_add_func ("/client/reminders", test_reminders);
+  g_test_add_func ("/client/cached-directory", test_cached_directory);
+  g_test_add_func ("/client/warm-start", test_warm_start);
   return g_test_run ();
 }
