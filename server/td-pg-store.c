@@ -222,6 +222,7 @@ enum {
   SQL_CURSOR_GET,
   SQL_CURSOR_NEW,
   SQL_CURSOR_RAISE,
+  SQL_CURSOR_RAISE_MANY,
   N_SQL
 };
 
@@ -317,6 +318,17 @@ static const char * const sql[N_SQL] = {
     " ON CONFLICT (user_id, device) DO UPDATE SET acked = excluded.acked"
     " WHERE excluded.acked > cursors.acked"
     " RETURNING 1",
+  /* set_cursors: one statement for every cursor.  GROUP BY because an
+   * upsert may not touch the same row twice; the join skips users that
+   * no longer exist. */
+  [SQL_CURSOR_RAISE_MANY] =
+    "INSERT INTO cursors (user_id, device, acked)"
+    " SELECT u.id, c.device, LEAST (GREATEST (MAX (c.acked), 0), u.last_seq)"
+    "   FROM unnest ($1::bigint[], $2::text[], $3::bigint[]) AS c (user_id, device, acked)"
+    "   JOIN users u ON u.id = c.user_id"
+    "  GROUP BY u.id, c.device, u.last_seq"
+    " ON CONFLICT (user_id, device) DO UPDATE SET acked = excluded.acked"
+    " WHERE excluded.acked > cursors.acked",
 };
 
 struct _TdPgStore
@@ -1489,6 +1501,62 @@ td_pg_store_set_cursor (TdStore    *store,
   return PQntuples (res) > 0 || _td_pg_store_user_exists (self, user_id, error);
 }
 
+/* @texts as a text[] literal, every element quoted. */
+static char *
+text_array (const char * const *texts, guint n)
+{
+  GString *out = g_string_new ("{");
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '"');
+      for (const char *c = texts[i]; *c != '\0'; c++)
+        {
+          if (*c == '"' || *c == '\\')
+            g_string_append_c (out, '\\');
+          g_string_append_c (out, *c);
+        }
+      g_string_append_c (out, '"');
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+td_pg_store_set_cursors (TdStore              *store,
+                         const TdCursorUpdate *updates,
+                         guint                 n,
+                         GError              **error)
+{
+  TdPgStore *self = TD_PG_STORE (store);
+  g_autofree gint64 *user_ids = g_new (gint64, n);
+  g_autofree const char **devices = g_new (const char *, n);
+  g_autofree gint64 *seqs = g_new (gint64, n);
+  g_autofree char *user_array = NULL;
+  g_autofree char *device_array = NULL;
+  g_autofree char *seq_array = NULL;
+  g_autoptr(PGresult) res = NULL;
+  TdPgParams p = { 0 };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_return_val_if_fail (updates[i].device != NULL, FALSE);
+      user_ids[i] = updates[i].user_id;
+      devices[i] = updates[i].device;
+      seqs[i] = updates[i].seq;
+    }
+  user_array = _td_pg_id_array (user_ids, n);
+  device_array = text_array ((const char * const *) devices, n);
+  seq_array = _td_pg_id_array (seqs, n);
+  _td_pg_text (&p, user_array);
+  _td_pg_text (&p, device_array);
+  _td_pg_text (&p, seq_array);
+  res = _td_pg_store_exec (self, &sql[SQL_CURSOR_RAISE_MANY], "store delivery cursors", &p, error);
+  return res != NULL;
+}
+
 /* ---- opening ---- */
 
 static gboolean
@@ -1632,6 +1700,7 @@ td_pg_store_iface_init (TdStoreInterface *iface)
   iface->history = td_pg_store_history;
   iface->get_cursor = td_pg_store_get_cursor;
   iface->set_cursor = td_pg_store_set_cursor;
+  iface->set_cursors = td_pg_store_set_cursors;
   _td_pg_store_groups_iface_init (iface);
   _td_pg_store_integrations_iface_init (iface);
 }

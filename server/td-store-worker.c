@@ -6,6 +6,13 @@
  * main context, all of a batch through one idle source: a client is never
  * told that a message is stored before it is on disk, and under load one
  * fsync serves hundreds of messages.
+ *
+ * Delivery cursors (acks) bypass the queue: td_store_worker_set_cursor()
+ * only records the highest seq per (user, device), and a cursor job made
+ * by the thread writes all of them at most CURSOR_DELAY after the first,
+ * riding in the batch that runs then (or a batch of its own when the
+ * worker has nothing else to do).  One ack used to be one job, and at a
+ * low message rate one transaction and fsync of its own.
  */
 #define G_LOG_DOMAIN "td-store"
 
@@ -39,23 +46,45 @@ typedef struct {
   gint          pending;         /* atomic: jobs queued and not yet reported */
 } Outbox;
 
+/* One pending cursor; the hash table's key and value. */
+typedef struct {
+  gint64  user_id;
+  char   *device;
+  gint64  seq;
+} Cursor;
+
 struct _TdStoreWorker
 {
   GObject      parent_instance;
 
   TdStore     *store;
   GThread     *thread;
-  GAsyncQueue *queue;       /* Job*, or &stop_marker */
+  GAsyncQueue *queue;       /* Job*, &stop_marker or &wake_marker */
   Outbox      *outbox;
   gboolean     stopped;     /* main thread only */
   guint        n_batches;   /* atomic */
+
+  GMutex       cursor_mutex;
+  GHashTable  *cursors;         /* Cursor* set, under cursor_mutex */
+  gint64       cursor_deadline; /* monotonic µs to write them by, 0 = none; under cursor_mutex */
+  guint        n_cursors_written; /* atomic */
 };
+
+/* What a cursor job took out of the table, to put back if its batch
+ * fails. */
+typedef struct {
+  TdStoreWorker *worker;   /* not a reference: only used on the thread */
+  GPtrArray     *taken;    /* Cursor* */
+} CursorJob;
 
 G_DEFINE_FINAL_TYPE (TdStoreWorker, td_store_worker, G_TYPE_OBJECT)
 
 /* Queued by td_store_worker_stop(): the thread exits after the jobs in
  * front of it. */
 static char stop_marker;
+/* Queued when the first cursor of a round is set: the thread, maybe asleep
+ * in an untimed pop, recomputes its timeout. */
+static char wake_marker;
 
 static void
 job_free (Job *job)
@@ -163,6 +192,182 @@ outbox_post (Outbox *outbox, GPtrArray *batch)
     }
 }
 
+/* ---- cursors ---- */
+
+static void
+cursor_free (gpointer data)
+{
+  Cursor *cursor = data;
+
+  g_free (cursor->device);
+  g_free (cursor);
+}
+
+static guint
+cursor_hash (gconstpointer key)
+{
+  const Cursor *cursor = key;
+
+  return g_str_hash (cursor->device) ^ g_int64_hash (&cursor->user_id);
+}
+
+static gboolean
+cursor_equal (gconstpointer a, gconstpointer b)
+{
+  const Cursor *ca = a;
+  const Cursor *cb = b;
+
+  return ca->user_id == cb->user_id && g_str_equal (ca->device, cb->device);
+}
+
+/* Under cursor_mutex.  Takes @cursor.  Returns TRUE if the table was
+ * empty, i.e. a new round (and deadline) starts. */
+static gboolean
+merge_cursor_locked (TdStoreWorker *self, Cursor *cursor)
+{
+  Cursor *old = g_hash_table_lookup (self->cursors, cursor);
+  gboolean first = g_hash_table_size (self->cursors) == 0;
+
+  if (old != NULL)
+    {
+      old->seq = MAX (old->seq, cursor->seq);
+      cursor_free (cursor);
+      return FALSE;
+    }
+  g_hash_table_add (self->cursors, cursor);
+  if (first && self->cursor_deadline == 0)
+    {
+      self->cursor_deadline = g_get_monotonic_time () +
+                              TD_STORE_WORKER_CURSOR_DELAY_MS * G_TIME_SPAN_MILLISECOND;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+cursor_job_free (gpointer data)
+{
+  CursorJob *job = data;
+
+  g_clear_pointer (&job->taken, g_ptr_array_unref);
+  g_free (job);
+}
+
+/* Worker thread, inside the batch's transaction: takes every pending
+ * cursor (those set after this point wait for the next round). */
+static gpointer
+cursor_job_run (TdStore *store, gpointer data, GError **error)
+{
+  CursorJob *job = data;
+  TdStoreWorker *self = job->worker;
+  g_autofree TdCursorUpdate *updates = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  guint n = 0;
+
+  job->taken = g_ptr_array_new_with_free_func (cursor_free);
+  g_mutex_lock (&self->cursor_mutex);
+  g_hash_table_iter_init (&iter, self->cursors);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_ptr_array_add (job->taken, key);
+    }
+  self->cursor_deadline = 0;
+  g_mutex_unlock (&self->cursor_mutex);
+
+  if (job->taken->len == 0)
+    return job;
+
+  updates = g_new (TdCursorUpdate, job->taken->len);
+  for (guint i = 0; i < job->taken->len; i++)
+    {
+      Cursor *cursor = g_ptr_array_index (job->taken, i);
+
+      updates[n].user_id = cursor->user_id;
+      updates[n].device = cursor->device;
+      updates[n].seq = cursor->seq;
+      n++;
+    }
+  if (!td_store_set_cursors (store, updates, n, error))
+    return NULL;
+  return job;
+}
+
+static Job *
+new_cursor_job (TdStoreWorker *self)
+{
+  Job *job = g_new0 (Job, 1);
+  CursorJob *cursor_job = g_new0 (CursorJob, 1);
+
+  cursor_job->worker = self;
+  job->func = cursor_job_run;
+  job->job_data = cursor_job;
+  job->job_data_free = cursor_job_free;
+  job->queued_us = g_get_monotonic_time ();
+  return job;
+}
+
+/* Worker thread, after the batch: the cursors of a failed cursor job go
+ * back into the table (unless newer ones came meanwhile) for the next
+ * round. */
+static void
+settle_cursor_jobs (TdStoreWorker *self, GPtrArray *batch)
+{
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Job *job = g_ptr_array_index (batch, i);
+      CursorJob *cursor_job;
+
+      if (job->func != cursor_job_run)
+        continue;
+      cursor_job = job->job_data;
+      if (cursor_job->taken == NULL)
+        continue;
+      if (job->error == NULL)
+        {
+          g_atomic_int_add (&self->n_cursors_written, cursor_job->taken->len);
+          continue;
+        }
+      g_mutex_lock (&self->cursor_mutex);
+      while (cursor_job->taken->len > 0)
+        merge_cursor_locked (self, g_ptr_array_steal_index_fast (cursor_job->taken, 0));
+      g_mutex_unlock (&self->cursor_mutex);
+    }
+}
+
+static gboolean
+cursors_due (TdStoreWorker *self, gboolean stopping)
+{
+  gboolean due;
+
+  g_mutex_lock (&self->cursor_mutex);
+  due = g_hash_table_size (self->cursors) > 0 &&
+        (stopping || g_get_monotonic_time () >= self->cursor_deadline);
+  g_mutex_unlock (&self->cursor_mutex);
+  return due;
+}
+
+/* Waits for the next queued item, but not past the cursor deadline:
+ * NULL then. */
+static gpointer
+pop_item (TdStoreWorker *self)
+{
+  gint64 deadline;
+  gint64 now;
+
+  g_mutex_lock (&self->cursor_mutex);
+  deadline = self->cursor_deadline;
+  g_mutex_unlock (&self->cursor_mutex);
+
+  if (deadline == 0)
+    return g_async_queue_pop (self->queue);
+  now = g_get_monotonic_time ();
+  if (now >= deadline)
+    return g_async_queue_try_pop (self->queue);
+  return g_async_queue_timeout_pop (self->queue, deadline - now);
+}
+
 /* ---- worker thread ---- */
 
 static void
@@ -249,7 +454,8 @@ worker_thread (gpointer data)
   while (!stopping)
     {
       g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
-      gpointer item = g_async_queue_pop (self->queue);
+      gpointer item = pop_item (self);
+      guint n_queued = 0;
 
       while (item != NULL)
         {
@@ -258,16 +464,29 @@ worker_thread (gpointer data)
               stopping = TRUE;
               break;
             }
-          g_ptr_array_add (batch, item);
-          if (batch->len >= MAX_BATCH)
-            break;
+          if (item != &wake_marker)
+            {
+              g_ptr_array_add (batch, item);
+              n_queued++;
+              if (batch->len >= MAX_BATCH)
+                break;
+            }
           item = g_async_queue_try_pop (self->queue);
+        }
+
+      /* Due cursors ride in this batch's transaction; at stop every
+       * pending one is written. */
+      if (cursors_due (self, stopping))
+        {
+          g_atomic_int_inc (&self->outbox->pending);
+          g_ptr_array_add (batch, new_cursor_job (self));
         }
 
       if (batch->len > 0)
         {
-          td_metrics_add (TD_METRIC_STORE_QUEUE_LENGTH, -(gint64) batch->len);
+          td_metrics_add (TD_METRIC_STORE_QUEUE_LENGTH, -(gint64) n_queued);
           run_batch (self, batch);
+          settle_cursor_jobs (self, batch);
           outbox_post (self->outbox, g_steal_pointer (&batch));
         }
     }
@@ -359,6 +578,76 @@ td_store_worker_get_pending (TdStoreWorker *self)
   return (guint) g_atomic_int_get (&self->outbox->pending);
 }
 
+void
+td_store_worker_set_cursor (TdStoreWorker *self,
+                            gint64         user_id,
+                            const char    *device,
+                            gint64         seq)
+{
+  Cursor *cursor;
+  gboolean wake;
+
+  g_return_if_fail (TD_IS_STORE_WORKER (self));
+  g_return_if_fail (device != NULL);
+
+  if (self->stopped)
+    return;
+  cursor = g_new (Cursor, 1);
+  cursor->user_id = user_id;
+  cursor->device = g_strdup (device);
+  cursor->seq = seq;
+
+  g_mutex_lock (&self->cursor_mutex);
+  wake = merge_cursor_locked (self, cursor);
+  g_mutex_unlock (&self->cursor_mutex);
+
+  if (wake)
+    g_async_queue_push (self->queue, &wake_marker);
+}
+
+void
+td_store_worker_flush_cursors (TdStoreWorker *self)
+{
+  gboolean empty;
+
+  g_return_if_fail (TD_IS_STORE_WORKER (self));
+
+  if (self->stopped)
+    return;
+  /* Nothing waiting: cursors taken earlier are in a job queued before any
+   * job queued now, which therefore sees them. */
+  g_mutex_lock (&self->cursor_mutex);
+  empty = g_hash_table_size (self->cursors) == 0;
+  g_mutex_unlock (&self->cursor_mutex);
+  if (empty)
+    return;
+  g_atomic_int_inc (&self->outbox->pending);
+  /* Counted by the queue-length metric like any queued job. */
+  td_metrics_inc (TD_METRIC_STORE_QUEUE_LENGTH);
+  g_async_queue_push (self->queue, new_cursor_job (self));
+}
+
+guint
+_td_store_worker_get_n_cursors_written (TdStoreWorker *self)
+{
+  g_return_val_if_fail (TD_IS_STORE_WORKER (self), 0);
+
+  return g_atomic_int_get (&self->n_cursors_written);
+}
+
+guint
+_td_store_worker_get_n_cursors_pending (TdStoreWorker *self)
+{
+  guint n;
+
+  g_return_val_if_fail (TD_IS_STORE_WORKER (self), 0);
+
+  g_mutex_lock (&self->cursor_mutex);
+  n = g_hash_table_size (self->cursors);
+  g_mutex_unlock (&self->cursor_mutex);
+  return n;
+}
+
 guint
 _td_store_worker_get_n_batches (TdStoreWorker *self)
 {
@@ -387,6 +676,8 @@ td_store_worker_finalize (GObject *object)
 
   g_async_queue_unref (self->queue);
   outbox_unref (self->outbox);
+  g_hash_table_unref (self->cursors);
+  g_mutex_clear (&self->cursor_mutex);
 
   G_OBJECT_CLASS (td_store_worker_parent_class)->finalize (object);
 }
@@ -404,6 +695,8 @@ static void
 td_store_worker_init (TdStoreWorker *self)
 {
   self->queue = g_async_queue_new ();
+  g_mutex_init (&self->cursor_mutex);
+  self->cursors = g_hash_table_new_full (cursor_hash, cursor_equal, cursor_free, NULL);
   self->outbox = g_atomic_rc_box_new0 (Outbox);
   g_mutex_init (&self->outbox->mutex);
   g_queue_init (&self->outbox->batches);

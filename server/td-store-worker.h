@@ -47,4 +47,23 @@ void           td_store_worker_stop (TdStoreWorker *self);
 /* Jobs queued and not yet reported. */
 guint          td_store_worker_get_pending (TdStoreWorker *self);
 
+/* Delivery cursors (acks) are not a job each: the worker keeps the highest
+ * wanted seq per (user, device) and writes every one that changed in one
+ * go (td_store_set_cursors), at most TD_STORE_WORKER_CURSOR_DELAY_MS after
+ * the first unwritten one, inside whatever transaction runs then.  A
+ * cursor lost in a crash only means those messages are delivered again,
+ * which clients dedupe by seq. */
+#define TD_STORE_WORKER_CURSOR_DELAY_MS 200
+void           td_store_worker_set_cursor    (TdStoreWorker *self,
+                                              gint64         user_id,
+                                              const char    *device,
+                                              gint64         seq);
+/* Queues a job that writes every pending cursor: it is ordered like any
+ * other job, so a job queued after it (a login reading the cursor, a
+ * logout's reply) sees the cursors durable.  Called when a session closes
+ * or logs out, and before a login (a new device starts at the user's
+ * highest cursor); td_store_worker_stop() does the same.  Queues nothing
+ * when no cursor waits. */
+void           td_store_worker_flush_cursors (TdStoreWorker *self);
+
 G_END_DECLS

@@ -154,6 +154,13 @@ typedef struct {
 
 void td_store_delivery_job_free (TdStoreDeliveryJob *job);
 
+/* One delivery cursor to raise (td_store_set_cursors). */
+typedef struct {
+  gint64      user_id;
+  const char *device;
+  gint64      seq;
+} TdCursorUpdate;
+
 #define TD_TYPE_STORE (td_store_get_type ())
 G_DECLARE_INTERFACE (TdStore, td_store, TD, STORE, GObject)
 
@@ -322,6 +329,16 @@ struct _TdStoreInterface
   /* Records the failure and schedules the next attempt at @next_ms. */
   gboolean     (*delivery_failed)   (TdStore *self, gint64 delivery_id, const char *error_text,
                                      gint64 now_ms, gint64 next_ms, GError **error);
+
+  /* ---- cursors, in bulk ----
+   * Raises each cursor like set_cursor (never lowers, clamps to the
+   * mailbox; the same (user, device) twice keeps the highest seq).
+   * Entries of users that no longer exist are skipped, not an error: the
+   * server writes the acks of many sessions at once and one deleted user
+   * must not lose the others' cursors.  May be NULL in a backend: the
+   * wrapper then calls set_cursor for each entry. */
+  gboolean     (*set_cursors)       (TdStore *self, const TdCursorUpdate *updates, guint n,
+                                     GError **error);
 };
 
 /* Opens the store a program was configured with: PostgreSQL when
@@ -431,5 +448,7 @@ gboolean     td_store_delivery_succeeded (TdStore *self, gint64 delivery_id, gin
 gboolean     td_store_delivery_failed    (TdStore *self, gint64 delivery_id,
                                           const char *error_text, gint64 now_ms,
                                           gint64 next_ms, GError **error);
+gboolean     td_store_set_cursors        (TdStore *self, const TdCursorUpdate *updates,
+                                          guint n, GError **error);
 
 G_END_DECLS

@@ -317,6 +317,19 @@ last_seq (Fixture *f, gint64 user_id)
   return seq;
 }
 
+static gint64
+read_cursor (Fixture *f, gint64 user_id, const char *device)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TdSqliteStore) reader = td_sqlite_store_new (f->dir, &error);
+  gint64 seq;
+
+  g_assert_no_error (error);
+  seq = td_store_get_cursor (TD_STORE (reader), user_id, device, &error);
+  g_assert_no_error (error);
+  return seq;
+}
+
 /* The worker warns when the database fails.  GTest makes warnings fatal
  * and prints "Bail out!" for them even when a fatal handler lets them
  * through, so the store's warnings go to a handler of their own that
@@ -382,6 +395,80 @@ fixture_teardown (Fixture *f, gconstpointer data)
 }
 
 /* ---- tests ---- */
+
+/* Acks are not jobs: many cursor updates become one write per (user,
+ * device), with the highest seq, in the transaction of the batch that
+ * runs when they are flushed. */
+static void
+test_cursors_coalesced (Fixture *f, gconstpointer data)
+{
+  queue_gate (f);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c%u", i);
+
+      queue_send (f, f->bob, f->alice, id, "hello");
+    }
+  td_store_worker_set_cursor (f->worker, f->alice, "laptop", 1);
+  td_store_worker_set_cursor (f->worker, f->alice, "laptop", 3);
+  td_store_worker_set_cursor (f->worker, f->alice, "laptop", 2);
+  td_store_worker_set_cursor (f->worker, f->bob, "phone", 2);
+  g_assert_cmpuint (_td_store_worker_get_n_cursors_pending (f->worker), ==, 2);
+  td_store_worker_flush_cursors (f->worker);
+  /* Five sends, the gate and the flush. */
+  g_assert_cmpuint (td_store_worker_get_pending (f->worker), ==, 7);
+  gate_open (&f->gate);
+  wait_all_done (f);
+
+  g_assert_cmpuint (_td_store_worker_get_n_cursors_written (f->worker), ==, 2);
+  g_assert_cmpuint (_td_store_worker_get_n_cursors_pending (f->worker), ==, 0);
+  /* The gate's batch, then the sends and the cursors in one. */
+  g_assert_cmpuint (_td_store_worker_get_n_batches (f->worker), ==, 2);
+  g_assert_cmpint (read_cursor (f, f->alice, "laptop"), ==, 3);
+  g_assert_cmpint (read_cursor (f, f->bob, "phone"), ==, 2);
+  g_assert_cmpuint (g_atomic_int_get (&f->n_warnings), ==, 0);
+}
+
+/* Without a flush, cursors are written by themselves after the delay,
+ * even when no other job comes. */
+static void
+test_cursors_deadline (Fixture *f, gconstpointer data)
+{
+  queue_send (f, f->bob, f->alice, "d1", "hello");
+  queue_send (f, f->bob, f->alice, "d2", "hello");
+  wait_all_done (f);
+
+  td_store_worker_set_cursor (f->worker, f->alice, "tablet", 2);
+  for (guint i = 0; i < WAIT_MS / 10; i++)
+    {
+      if (_td_store_worker_get_n_cursors_written (f->worker) > 0)
+        break;
+      g_usleep (10000);
+    }
+  g_assert_cmpuint (_td_store_worker_get_n_cursors_written (f->worker), ==, 1);
+  g_assert_cmpint (read_cursor (f, f->alice, "tablet"), ==, 2);
+  /* Lowering is ignored by the table as by the store. */
+  td_store_worker_set_cursor (f->worker, f->alice, "tablet", 1);
+  td_store_worker_flush_cursors (f->worker);
+  td_store_worker_stop (f->worker);
+  g_assert_cmpint (read_cursor (f, f->alice, "tablet"), ==, 2);
+  g_assert_cmpuint (g_atomic_int_get (&f->n_warnings), ==, 0);
+}
+
+/* stop() writes what is pending: an ack before shutdown is not lost. */
+static void
+test_cursors_at_stop (Fixture *f, gconstpointer data)
+{
+  queue_send (f, f->alice, f->bob, "s1", "hello");
+  wait_all_done (f);
+  td_store_worker_set_cursor (f->worker, f->bob, "desk", 1);
+  td_store_worker_stop (f->worker);
+  g_assert_cmpuint (_td_store_worker_get_n_cursors_written (f->worker), ==, 1);
+  g_assert_cmpint (read_cursor (f, f->bob, "desk"), ==, 1);
+  /* After stop, nothing is taken any more. */
+  td_store_worker_set_cursor (f->worker, f->bob, "desk", 5);
+  g_assert_cmpuint (_td_store_worker_get_n_cursors_pending (f->worker), ==, 0);
+}
 
 static void
 test_many_jobs (Fixture *f, gconstpointer data)
@@ -723,6 +810,9 @@ main (int argc, char *argv[])
   ADD ("/store-worker/commit-failure", test_commit_failure);
   ADD ("/store-worker/begin-failure", test_begin_failure);
   ADD ("/store-worker/disk-full", test_disk_full);
+  ADD ("/store-worker/cursors-coalesced", test_cursors_coalesced);
+  ADD ("/store-worker/cursors-deadline", test_cursors_deadline);
+  ADD ("/store-worker/cursors-at-stop", test_cursors_at_stop);
 
 #undef ADD
 

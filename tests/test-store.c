@@ -940,6 +940,57 @@ test_cursors (Fixture *f, gconstpointer data)
   commit (f);
 }
 
+static void
+test_cursors_bulk (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 alice = add_user (f, "alice", NULL);
+  gint64 bob = add_user (f, "bob", NULL);
+  TdCursorUpdate first[] = {
+    { alice, "laptop", 3 },
+    { bob, "phone", 2 },
+    { 9999, "laptop", 1 },       /* no such user: skipped */
+    { alice, "phone", 99 },      /* clamped to the mailbox */
+    { alice, "laptop", 2 },      /* the same cursor again, lower: highest wins */
+    { bob, "tablet", -4 },       /* clamped to 0 */
+  };
+  TdCursorUpdate second[] = {
+    { alice, "laptop", 1 },      /* never lowered */
+    { bob, "phone", 4 },
+  };
+
+  for (guint n = 0; n < 5; n++)
+    {
+      TdStoreSendResult result = { 0 };
+      g_autofree char *to_alice = g_strdup_printf ("a%u", n);
+      g_autofree char *to_bob = g_strdup_printf ("b%u", n);
+
+      send_message (f, bob, alice, to_alice, "x", &result);
+      td_store_send_result_clear (&result);
+      send_message (f, alice, bob, to_bob, "x", &result);
+      td_store_send_result_clear (&result);
+    }
+
+  begin (f);
+  g_assert_true (td_store_set_cursors (f->store, NULL, 0, &error));
+  g_assert_true (td_store_set_cursors (f->store, first, G_N_ELEMENTS (first), &error));
+  g_assert_no_error (error);
+  commit (f);
+  begin (f);
+  g_assert_true (td_store_set_cursors (f->store, second, G_N_ELEMENTS (second), &error));
+  g_assert_no_error (error);
+  commit (f);
+
+  reopen (f);
+  begin (f);
+  g_assert_cmpint (td_store_get_cursor (f->store, alice, "laptop", &error), ==, 3);
+  g_assert_cmpint (td_store_get_cursor (f->store, alice, "phone", &error), ==, 10);
+  g_assert_cmpint (td_store_get_cursor (f->store, bob, "phone", &error), ==, 4);
+  g_assert_cmpint (td_store_get_cursor (f->store, bob, "tablet", &error), ==, 0);
+  g_assert_no_error (error);
+  commit (f);
+}
+
 /* ---- transactions ---- */
 
 static void
@@ -2813,6 +2864,7 @@ main (int argc, char *argv[])
   ADD ("/store/mailbox/paging", test_mailbox_paging);
   ADD ("/store/history/paging", test_history_paging);
   ADD ("/store/cursors", test_cursors);
+  ADD ("/store/cursors/bulk", test_cursors_bulk);
   ADD ("/store/transactions", test_transactions);
   ADD ("/store/migrate/v1", test_migrate_v1);
   ADD ("/store/groups/department", test_groups_department);
