@@ -27,7 +27,7 @@ typedef struct {
   /* Other nodes of a cluster where this person is connected: node id ->
    * TdRosterRemote*; NULL when none. */
   GHashTable *remote;
-  TdPresence  shown;        /* the presence last told to everyone */
+  TdPresence  shown;        /* the presence last told to everyone (td_roster_set_shown) */
 } TdRosterUser;
 
 typedef struct {
@@ -60,9 +60,24 @@ GPtrArray    *td_roster_forget_node  (TdRoster *self, const char *node);
 TdRole        td_roster_user_role    (const TdRosterUser *user);
 /* The directory entry, with presence and role. */
 TdUser       *td_roster_user_to_proto (const TdRosterUser *user);
-/* Encoded directory frames, at most @per_frame users each, the last one
- * complete:true.  Returns GBytes*. */
-GPtrArray    *td_roster_encode_directory (TdRoster *self, guint per_frame);
+/* The encoded directory frames (GBytes*), at most @per_frame users each,
+ * the last one complete:true, all carrying the directory's version and
+ * every status as "offline" (presence travels in presence frames), so
+ * that one encoding serves every login.  Owned by the roster: built on
+ * first use after td_roster_update() / td_roster_ensure() changed what
+ * the directory says, valid until then. */
+GPtrArray    *td_roster_get_directory          (TdRoster *self, guint per_frame);
+/* The version tag of that directory: 16 hex digits of a SHA-256 over the
+ * encoded frames, so equal content gives the same tag after a restart. */
+const char   *td_roster_get_directory_version  (TdRoster *self, guint per_frame);
+/* The one frame that tells a client whose cached directory has the
+ * current version to keep it ("unchanged":true, departments, no users). */
+GBytes       *td_roster_get_directory_unchanged (TdRoster *self, guint per_frame);
+/* Sets @user->shown and keeps the set of people shown as not offline. */
+void          td_roster_set_shown    (TdRoster *self, TdRosterUser *user, TdPresence shown);
+/* Everyone whose shown presence is not offline (TdRosterUser*), in no
+ * particular order. */
+GPtrArray    *td_roster_shown_users  (TdRoster *self);
 /* Tracks who is online so presence fan-out touches only connected people. */
 void          td_roster_set_online   (TdRoster *self, TdRosterUser *user, gboolean online);
 /* Every user with at least one session (TdRosterUser*). */

@@ -25,6 +25,15 @@ G_BEGIN_DECLS
 #define TD_SERVER_MAX_FAILED_AUTH   3
 /* Bytes that may wait in one connection's send queue. */
 #define TD_SERVER_MAX_OUTGOING      (8 * 1024 * 1024)
+/* Presence changes are collected this long and then told to everyone in
+ * one frame: with one frame per change, N people logging in cost N²
+ * frames; batched, a login storm costs one frame per online session per
+ * window.  A quarter second is below what people notice as a delay in a
+ * contact turning green, and long enough to batch a burst of logins. */
+#define TD_SERVER_PRESENCE_DELAY_MS 250
+/* Logins per presence frame: (64 + 3) bytes x 100,000 = 6.7 MB stays
+ * under TD_PROTO_MAX_SERVER_FRAME even with the longest logins. */
+#define TD_SERVER_PRESENCE_CHUNK    100000
 
 struct _TdServer
 {
@@ -61,6 +70,13 @@ struct _TdServer
   guint          sweep_id;
   guint          reload_id;
   gboolean       reload_running;
+  /* Coalesced presence (td-server.c): people whose presence may have
+   * changed since the last flush (TdRosterUser* set), the pending flush,
+   * and the snapshot frames every login gets (GBytes*; NULL once a flush
+   * changed what it says). */
+  GHashTable    *presence_dirty;
+  guint          presence_flush_id;
+  GPtrArray     *presence_snapshot;
   guint16        port;
   gboolean       started;
   gboolean       stopping;
@@ -69,9 +85,13 @@ struct _TdServer
 /* @user's presence on this node changed (first session, last session
  * closed, a new status): tells the other nodes and everybody logged in. */
 void _td_server_broadcast_presence (TdServer *self, TdRosterUser *user);
-/* Sends "presence" to everybody logged in here if what they should see of
- * @user differs from what they were last told. */
+/* What everybody logged in here should see of @user may have changed:
+ * within TD_SERVER_PRESENCE_DELAY_MS one "presence" frame tells them
+ * every such change that is real (differs from user->shown). */
 void _td_server_show_presence      (TdServer *self, TdRosterUser *user);
+/* The presence snapshot for a session that starts now (GBytes*, the first
+ * with "snapshot":true; owned by the server, valid until the next flush). */
+GPtrArray *_td_server_presence_snapshot (TdServer *self);
 /* A session finished authenticating / was closed. */
 void _td_server_session_authenticated (TdServer *self, TdSession *session);
 

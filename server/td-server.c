@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -61,6 +62,8 @@ td_server_finalize (GObject *object)
   g_clear_pointer (&self->msg_buckets, g_hash_table_unref);
   g_clear_pointer (&self->groups, g_hash_table_unref);
   g_clear_pointer (&self->reading, g_hash_table_unref);
+  g_clear_pointer (&self->presence_dirty, g_hash_table_unref);
+  g_clear_pointer (&self->presence_snapshot, g_ptr_array_unref);
 
   G_OBJECT_CLASS (td_server_parent_class)->finalize (object);
 }
@@ -82,6 +85,7 @@ td_server_init (TdServer *self)
   self->failed_logins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->msg_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->last_prune = g_get_monotonic_time ();
+  self->presence_dirty = g_hash_table_new (NULL, NULL);
 }
 
 TdServer *
@@ -101,31 +105,165 @@ td_server_get_port (TdServer *self)
 
 /* ---- presence ---- */
 
-void
-_td_server_show_presence (TdServer *self, TdRosterUser *user)
-{
-  TdPresence presence = td_roster_user_presence (user);
-  g_autoptr(TdFrame) frame = NULL;
-  g_autoptr(GPtrArray) online = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  char *text;
-  gsize len;
+/* Presence is told in the list form of docs/protocol.md 5.3: a session
+ * gets one snapshot (as of the latest flush) when it starts, then the
+ * changes of every later flush.  A flush tells what differs from
+ * user->shown, so the two never disagree. */
 
-  /* In a cluster a second device on another node, or an event repeating
-   * what a snapshot said, changes nothing anyone sees. */
-  if (presence == user->shown)
+static int
+compare_logins (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* One list of logins (char*, borrowed) per TdPresence. */
+static GPtrArray *
+presence_lists_new (void)
+{
+  GPtrArray *lists = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+  for (guint p = 0; p <= TD_PRESENCE_BUSY; p++)
+    g_ptr_array_add (lists, g_ptr_array_new ());
+  return lists;
+}
+
+#define LIST(lists, p) ((GPtrArray *) g_ptr_array_index ((lists), (p)))
+/* A NULL-terminated list for the frame constructor; NULL when empty. */
+#define LOGINS(lists, p) (LIST ((lists), (p))->len > 0 \
+                          ? (const char * const *) LIST ((lists), (p))->pdata : NULL)
+
+static GBytes *
+frame_bytes (const TdFrame *frame)
+{
+  gsize len;
+  char *text = td_frame_encode (frame, &len);
+
+  return g_bytes_new_take (text, len);
+}
+
+/* Encodes @lists (char* logins by TdPresence; sorted so that frames are
+ * reproducible) in frames of at most TD_SERVER_PRESENCE_CHUNK logins.  A
+ * snapshot too big for one frame continues in plain frames listing the
+ * rest, which keeps "everyone not listed is offline" true. */
+static GPtrArray *
+encode_presence (gboolean snapshot, GPtrArray *lists)
+{
+  GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  guint next[TD_PRESENCE_BUSY + 1] = { 0, };
+  gboolean first = TRUE;
+
+  for (guint p = 0; p <= TD_PRESENCE_BUSY; p++)
+    g_ptr_array_sort (LIST (lists, p), compare_logins);
+  for (;;)
+    {
+      g_autoptr(GPtrArray) part = presence_lists_new ();
+      g_autoptr(TdFrame) frame = NULL;
+      guint room = TD_SERVER_PRESENCE_CHUNK;
+      gboolean left = FALSE;
+
+      for (guint p = 0; p <= TD_PRESENCE_BUSY; p++)
+        {
+          GPtrArray *from = LIST (lists, p);
+
+          for (; next[p] < from->len && room > 0; next[p]++, room--)
+            g_ptr_array_add (LIST (part, p), g_ptr_array_index (from, next[p]));
+          /* Empty lists are left out of the frame. */
+          if (LIST (part, p)->len > 0)
+            g_ptr_array_add (LIST (part, p), NULL);
+          left = left || next[p] < from->len;
+        }
+      frame = td_frame_new_presence_list (snapshot && first,
+                                          LOGINS (part, TD_PRESENCE_ONLINE),
+                                          LOGINS (part, TD_PRESENCE_AWAY),
+                                          LOGINS (part, TD_PRESENCE_BUSY),
+                                          LOGINS (part, TD_PRESENCE_OFFLINE));
+      g_ptr_array_add (frames, frame_bytes (frame));
+      first = FALSE;
+      if (!left)
+        return frames;
+    }
+}
+
+static void
+flush_presence (TdServer *self)
+{
+  g_autoptr(GPtrArray) lists = presence_lists_new ();
+  g_autoptr(GPtrArray) frames = NULL;
+  g_autoptr(GPtrArray) online = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gboolean changed = FALSE;
+
+  g_hash_table_iter_init (&iter, self->presence_dirty);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      TdRosterUser *user = key;
+      TdPresence presence = td_roster_user_presence (user);
+
+      /* Online and gone again within one window, a second device, or (in
+       * a cluster) an event repeating what a snapshot said: nothing
+       * anyone sees changed. */
+      if (presence == user->shown)
+        continue;
+      td_roster_set_shown (self->roster, user, presence);
+      g_ptr_array_add (LIST (lists, presence), user->login);
+      changed = TRUE;
+    }
+  g_hash_table_remove_all (self->presence_dirty);
+  if (!changed)
     return;
-  user->shown = presence;
-  frame = td_frame_new_presence (user->login, presence);
+
+  g_clear_pointer (&self->presence_snapshot, g_ptr_array_unref);
+  frames = encode_presence (FALSE, lists);
   online = td_roster_online_users (self->roster);
-  text = td_frame_encode (frame, &len);
-  bytes = g_bytes_new_take (text, len);
   for (guint i = 0; i < online->len; i++)
     {
       TdRosterUser *other = g_ptr_array_index (online, i);
+
       for (guint j = 0; j < other->sessions->len; j++)
-        td_session_send_bytes (g_ptr_array_index (other->sessions, j), bytes);
+        for (guint f = 0; f < frames->len; f++)
+          td_session_send_bytes (g_ptr_array_index (other->sessions, j),
+                                 g_ptr_array_index (frames, f));
     }
+}
+
+static gboolean
+presence_flush_cb (gpointer user_data)
+{
+  TdServer *self = user_data;
+
+  self->presence_flush_id = 0;
+  flush_presence (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_td_server_show_presence (TdServer *self, TdRosterUser *user)
+{
+  g_hash_table_add (self->presence_dirty, user);
+  if (self->presence_flush_id == 0 && !self->stopping)
+    self->presence_flush_id = g_timeout_add (TD_SERVER_PRESENCE_DELAY_MS, presence_flush_cb, self);
+}
+
+GPtrArray *
+_td_server_presence_snapshot (TdServer *self)
+{
+  g_autoptr(GPtrArray) lists = NULL;
+  g_autoptr(GPtrArray) shown = NULL;
+
+  /* 1,000 logins between two flushes share one encoding. */
+  if (self->presence_snapshot != NULL)
+    return self->presence_snapshot;
+  lists = presence_lists_new ();
+  shown = td_roster_shown_users (self->roster);
+  for (guint i = 0; i < shown->len; i++)
+    {
+      TdRosterUser *user = g_ptr_array_index (shown, i);
+
+      g_ptr_array_add (LIST (lists, user->shown), user->login);
+    }
+  self->presence_snapshot = encode_presence (TRUE, lists);
+  return self->presence_snapshot;
 }
 
 void
@@ -209,11 +347,11 @@ backplane_node_presence_cb (TdBackplane *bp,
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       TdRosterUser *user = key;
-      TdPresence before = user->shown;
 
-      _td_server_show_presence (self, user);
-      if (before != TD_PRESENCE_OFFLINE && user->shown == TD_PRESENCE_OFFLINE)
+      /* Counted now; the others hear of it with the next flush. */
+      if (user->shown != TD_PRESENCE_OFFLINE && td_roster_user_presence (user) == TD_PRESENCE_OFFLINE)
         went_offline++;
+      _td_server_show_presence (self, user);
     }
   if (entries == NULL && died)
     g_warning ("backplane: node %s stopped answering: %u users offline", node, went_offline);
@@ -1026,6 +1164,7 @@ td_server_stop (TdServer *self)
 
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_handle_id (&self->reload_id, g_source_remove);
+  g_clear_handle_id (&self->presence_flush_id, g_source_remove);
   /* First: the other nodes hear now that this node's people are gone
    * (unless connected elsewhere), not when the heartbeat expires. */
   if (self->backplane != NULL)

@@ -31,10 +31,10 @@ struct _TdSession
   gboolean         fetch_again;    /* something arrived while fetching */
   guint            fetch_retry_id; /* waiting for the send queue to drain */
 
-  /* Acks are coalesced: at most one ack job in flight per session. */
+  /* Acks go to the store worker's cursor table (coalesced there);
+   * ack_stored is what a flush at close/logout has covered. */
   gint64           ack_wanted;
   gint64           ack_stored;
-  gboolean         ack_running;
 
   /* Typing relays: peer -> gint64* monotonic µs of the last one relayed
    * (created on first use). */

@@ -190,6 +190,7 @@ typedef struct {
   char      *token;       /* token login, or the new token */
   guint8     hash[TD_TOKEN_HASH_LEN];
   char      *device;
+  char      *directory_version; /* the client's cached directory, or NULL */
   gint64     expires;
   gint64     now;
   /* results */
@@ -213,6 +214,7 @@ auth_job_free (gpointer data)
   g_free (job->password);
   g_free (job->token);
   g_free (job->device);
+  g_free (job->directory_version);
   g_clear_pointer (&job->user, td_store_user_free);
   g_clear_pointer (&job->groups, g_ptr_array_unref);
   g_clear_pointer (&job->reminders, g_ptr_array_unref);
@@ -236,7 +238,8 @@ become_active (TdSession *self, AuthJob *job)
   TdServer *server = self->server;
   g_autoptr(TdFrame) welcome = NULL;
   g_autoptr(TdUser) me = NULL;
-  g_autoptr(GPtrArray) directory = NULL;
+  GPtrArray *directory;
+  GPtrArray *snapshot;
   g_autofree char *tag = NULL;
 
   self->user = td_roster_ensure (server->roster, job->user);
@@ -258,9 +261,22 @@ become_active (TdSession *self, AuthJob *job)
   welcome = td_frame_new_welcome (job->req, me, job->token, job->expires, job->last_seq);
   _td_session_send_frame (self, welcome);
 
-  directory = td_roster_encode_directory (server->roster, TD_SERVER_DIRECTORY_CHUNK);
-  for (guint i = 0; i < directory->len; i++)
-    td_session_send_bytes (self, g_ptr_array_index (directory, i));
+  /* Session start (docs/protocol.md 7.1): the directory, or one frame
+   * saying the client's cached copy is current, then one presence
+   * snapshot.  Both are encoded once and shared by every login. */
+  if (g_strcmp0 (job->directory_version,
+                 td_roster_get_directory_version (server->roster, TD_SERVER_DIRECTORY_CHUNK)) == 0)
+    td_session_send_bytes (self, td_roster_get_directory_unchanged (server->roster,
+                                                                    TD_SERVER_DIRECTORY_CHUNK));
+  else
+    {
+      directory = td_roster_get_directory (server->roster, TD_SERVER_DIRECTORY_CHUNK);
+      for (guint i = 0; i < directory->len; i++)
+        td_session_send_bytes (self, g_ptr_array_index (directory, i));
+    }
+  snapshot = _td_server_presence_snapshot (server);
+  for (guint i = 0; i < snapshot->len; i++)
+    td_session_send_bytes (self, g_ptr_array_index (snapshot, i));
   _td_session_send_start (self, job->groups, job->reminders);
 
   tag = _td_session_disguise (self->user->login);
@@ -363,6 +379,7 @@ verify_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   job->token = td_token_generate ();
   td_token_hash (job->token, job->hash);
   job->expires = g_get_real_time () / 1000 + (gint64) self->server->config->token_days * 24 * 3600 * 1000;
+  td_store_worker_flush_cursors (self->server->worker);
   td_store_worker_run (self->server->worker, login_job_run, job, auth_job_free, NULL,
                        login_job_done, job);
 }
@@ -436,12 +453,15 @@ handle_auth (TdSession *self, const TdFrame *frame)
   job->session = td_session_ref (self);
   job->req = g_strdup (req);
   job->device = g_strdup (td_frame_get_device (frame));
+  job->directory_version = g_strdup (td_frame_get_directory_version (frame));
   job->now = g_get_real_time () / 1000;
 
   if (td_frame_get_token (frame) != NULL)
     {
       job->token = g_strdup (td_frame_get_token (frame));
       td_token_hash (job->token, job->hash);
+      /* The login reads cursors (a new device starts at the highest). */
+      td_store_worker_flush_cursors (self->server->worker);
       td_store_worker_run (self->server->worker, login_job_run, job, auth_job_free, NULL,
                            login_job_done, job);
     }
@@ -792,78 +812,29 @@ handle_send (TdSession *self, const TdFrame *frame)
 
 /* ---- ack ---- */
 
-typedef struct {
-  TdSession *session;
-  gint64     user_id;
-  char      *device;
-  gint64     seq;
-} AckJob;
-
-static void
-ack_job_free (gpointer data)
-{
-  AckJob *job = data;
-
-  td_session_unref (job->session);
-  g_free (job->device);
-  g_free (job);
-}
-
-static gpointer
-ack_job_run (TdStore *store, gpointer data, GError **error)
-{
-  AckJob *job = data;
-
-  if (!td_store_set_cursor (store, job->user_id, job->device, job->seq, error))
-    return NULL;
-  return job;
-}
-
-static void start_ack (TdSession *self);
-
-static void
-ack_job_done (gpointer result, const GError *error, gpointer user_data)
-{
-  AckJob *job = user_data;
-  TdSession *self = job->session;
-
-  self->ack_running = FALSE;
-  if (error != NULL)
-    g_warning ("cannot store a delivery cursor: %s", error->message);
-  else
-    self->ack_stored = MAX (self->ack_stored, job->seq);
-
-  /* Acks that arrived meanwhile are stored even if the connection closed. */
-  if (self->ack_wanted > self->ack_stored && error == NULL)
-    start_ack (self);
-}
-
-static void
-start_ack (TdSession *self)
-{
-  AckJob *job;
-
-  if (self->ack_running || self->server->worker == NULL)
-    return;
-  self->ack_running = TRUE;
-  job = g_new0 (AckJob, 1);
-  job->session = td_session_ref (self);
-  job->user_id = self->user->id;
-  job->device = g_strdup (self->device);
-  job->seq = self->ack_wanted;
-  td_store_worker_run (self->server->worker, ack_job_run, job, ack_job_free, NULL,
-                       ack_job_done, job);
-}
-
+/* Acks are coalesced by the store worker (one write of every changed
+ * cursor every TD_STORE_WORKER_CURSOR_DELAY_MS) instead of one store job
+ * each; closing or logging out flushes them, so an ack followed by a
+ * clean close or logout is durable before the next login reads it. */
 static void
 handle_ack (TdSession *self, const TdFrame *frame)
 {
   gint64 seq = td_frame_get_seq (frame);
 
-  if (seq <= self->ack_wanted)
+  if (seq <= self->ack_wanted || self->server->worker == NULL)
     return;
   self->ack_wanted = seq;
-  start_ack (self);
+  td_store_worker_set_cursor (self->server->worker, self->user->id, self->device, seq);
+}
+
+static void
+flush_acks (TdSession *self)
+{
+  if (self->ack_wanted > self->ack_stored && self->server->worker != NULL)
+    {
+      td_store_worker_flush_cursors (self->server->worker);
+      self->ack_stored = self->ack_wanted;
+    }
 }
 
 /* ---- history ---- */
@@ -1057,6 +1028,8 @@ handle_logout (TdSession *self, const TdFrame *frame)
   job->session = td_session_ref (self);
   job->req = g_strdup (td_frame_get_req (frame));
   memcpy (job->hash, self->token_hash, sizeof job->hash);
+  /* Queued before the logout job: "bye" comes after the cursor is durable. */
+  flush_acks (self);
   td_store_worker_run (self->server->worker, logout_job_run, job, logout_job_free, NULL,
                        logout_job_done, job);
 }
@@ -1177,6 +1150,8 @@ td_session_handle_text (TdSession *self, const char *data, gsize len)
 void
 td_session_closed (TdSession *self)
 {
+  if (self->state == TD_SESSION_ACTIVE)
+    flush_acks (self);
   self->conn = NULL;
   self->state = TD_SESSION_CLOSED;
   g_clear_handle_id (&self->fetch_retry_id, g_source_remove);

@@ -143,8 +143,30 @@ handle (Client *c, const char *text)
       }
       break;
     case TD_FRAME_PRESENCE:
-      g_hash_table_replace (c->presence, g_strdup (td_frame_get_user (frame)),
-                            GINT_TO_POINTER (td_frame_get_status (frame) + 1));
+      if (!td_frame_is_presence_list (frame))
+        g_hash_table_replace (c->presence, g_strdup (td_frame_get_user (frame)),
+                              GINT_TO_POINTER (td_frame_get_status (frame) + 1));
+      else
+        {
+          /* List form (docs/protocol.md 5.3): a snapshot says everyone
+           * not listed is offline. */
+          if (td_frame_get_snapshot (frame))
+            {
+              GHashTableIter iter;
+              gpointer key;
+
+              g_hash_table_iter_init (&iter, c->presence);
+              while (g_hash_table_iter_next (&iter, &key, NULL))
+                g_hash_table_iter_replace (&iter, GINT_TO_POINTER (TD_PRESENCE_OFFLINE + 1));
+            }
+          for (TdPresence p = TD_PRESENCE_OFFLINE; p <= TD_PRESENCE_BUSY; p++)
+            {
+              const char * const *logins = td_frame_get_presence_logins (frame, p);
+
+              for (guint i = 0; logins[i] != NULL; i++)
+                g_hash_table_replace (c->presence, g_strdup (logins[i]), GINT_TO_POINTER (p + 1));
+            }
+        }
       break;
     case TD_FRAME_DIRECTORY:
       {

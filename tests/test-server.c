@@ -1,6 +1,7 @@
 /* test-server.c - a real tidingsd on loopback, driven by raw protocol
  * clients: login, tokens, delivery, offline backlog, cursors, idempotency,
- * history, presence, health, clean shutdown. */
+ * history, presence, health, clean shutdown, the directory version and
+ * coalesced presence (docs/protocol.md 5.2, 5.3, 7.1). */
 #define G_LOG_DOMAIN "test-server"
 
 #include "config.h"
@@ -48,6 +49,9 @@ test_login_directory (void)
 
   directory = td_test_ws_expect (ws, TD_FRAME_DIRECTORY, 10000);
   g_assert_true (td_frame_get_complete (directory));
+  g_assert_false (td_frame_get_unchanged (directory));
+  /* 16 hex digits of a hash of the content. */
+  g_assert_cmpuint (strlen (td_frame_get_directory_version (directory)), ==, 16);
   users = td_frame_get_users (directory);
   g_assert_cmpuint (users->len, ==, 6);
   g_assert_cmpuint (td_frame_get_departments (directory)->len, ==, 3);
@@ -57,7 +61,9 @@ test_login_directory (void)
       if (g_str_equal (td_user_get_login (u), "alice"))
         {
           saw_alice = TRUE;
-          g_assert_cmpint (td_user_get_presence (u), ==, TD_PRESENCE_ONLINE);
+          /* Presence is not in the directory any more: it comes in the
+           * snapshot that follows. */
+          g_assert_cmpint (td_user_get_presence (u), ==, TD_PRESENCE_OFFLINE);
         }
       else if (g_str_equal (td_user_get_login (u), "wang.fang"))
         {
@@ -358,6 +364,21 @@ test_history_paging (void)
   g_assert_cmpstr (td_message_get_text (g_ptr_array_index (msgs, 0)), ==, "h0");
 }
 
+/* TRUE if the list-form presence @frame says @user is @status. */
+static gboolean
+presence_says (TdFrame *frame, const char *user, TdPresence status)
+{
+  g_assert_true (td_frame_is_presence_list (frame));
+  if (status == TD_PRESENCE_OFFLINE && td_frame_get_snapshot (frame))
+    {
+      for (TdPresence p = TD_PRESENCE_ONLINE; p <= TD_PRESENCE_BUSY; p++)
+        if (g_strv_contains (td_frame_get_presence_logins (frame, p), user))
+          return FALSE;
+      return TRUE;
+    }
+  return g_strv_contains (td_frame_get_presence_logins (frame, status), user);
+}
+
 static TdFrame *
 expect_presence (TdTestWs *ws, const char *user, TdPresence status)
 {
@@ -369,7 +390,7 @@ expect_presence (TdTestWs *ws, const char *user, TdPresence status)
       g_assert_nonnull (text);
       frame = td_frame_decode (text, strlen (text), TD_PROTO_MAX_SERVER_FRAME, NULL, NULL);
       if (frame && td_frame_get_frame_type (frame) == TD_FRAME_PRESENCE &&
-          g_str_equal (td_frame_get_user (frame), user) && td_frame_get_status (frame) == status)
+          presence_says (frame, user, status))
         return g_steal_pointer (&frame);
     }
   g_error ("no presence %s for %s", td_presence_to_string (status), user);
@@ -475,6 +496,349 @@ test_disable_signs_out (void)
   g_assert_cmpint (td_test_run (enable, NULL, 60, NULL, NULL), ==, 0);
 }
 
+
+/* ---- directory version and coalesced presence ---- */
+
+/* What one session start brought (docs/protocol.md 7.1). */
+typedef struct {
+  TdTestWs   *ws;
+  char       *version;
+  gboolean    unchanged;
+  guint       n_directory_frames;
+  guint       n_users;
+  guint       n_departments;
+  /* login -> GINT_TO_POINTER (TdPresence), offline ones absent; from the
+   * snapshot, then every delta read since. */
+  GHashTable *view;
+  guint       n_presence_frames;  /* deltas read after the snapshot */
+} Start;
+
+static void
+start_free (Start *st)
+{
+  g_clear_pointer (&st->ws, td_test_ws_free);
+  g_free (st->version);
+  g_hash_table_unref (st->view);
+  g_free (st);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Start, start_free)
+
+static TdFrame *
+read_frame (TdTestWs *ws, guint timeout_ms)
+{
+  g_autofree char *text = td_test_ws_recv (ws, timeout_ms);
+  g_autoptr(GError) error = NULL;
+  TdFrame *frame;
+
+  if (text == NULL)
+    return NULL;
+  frame = td_frame_decode (text, strlen (text), TD_PROTO_MAX_SERVER_FRAME, NULL, &error);
+  g_assert_no_error (error);
+  return frame;
+}
+
+static void
+apply_presence (GHashTable *view, TdFrame *frame)
+{
+  g_assert_true (td_frame_is_presence_list (frame));
+  if (td_frame_get_snapshot (frame))
+    g_hash_table_remove_all (view);
+  for (TdPresence p = TD_PRESENCE_OFFLINE; p <= TD_PRESENCE_BUSY; p++)
+    {
+      const char * const *logins = td_frame_get_presence_logins (frame, p);
+
+      for (guint i = 0; logins[i] != NULL; i++)
+        {
+          if (p == TD_PRESENCE_OFFLINE)
+            g_hash_table_remove (view, logins[i]);
+          else
+            g_hash_table_replace (view, g_strdup (logins[i]), GINT_TO_POINTER (p));
+        }
+    }
+}
+
+/* Logs in on @ws (password, or token when @token is set) naming
+ * @directory_version, and reads the session start up to "synced",
+ * checking its order: welcome, directory frame(s), one presence snapshot,
+ * the rest. */
+static Start *
+start_session_on (TdTestWs *ws, const char *user, const char *token, const char *device,
+                  const char *directory_version)
+{
+  g_autoptr(Start) st = g_new0 (Start, 1);
+  g_autoptr(TdFrame) auth = NULL;
+  g_autoptr(TdFrame) welcome = NULL;
+  gboolean complete = FALSE, snapshot = FALSE;
+
+  st->ws = ws;
+  st->view = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (token != NULL)
+    auth = td_frame_new_auth_token_cached (token, device, "test", directory_version);
+  else
+    auth = td_frame_new_auth_password_cached (user, TD_TEST_PASSWORD, device, "test",
+                                              directory_version);
+  td_test_ws_send_frame (ws, auth);
+  welcome = td_test_ws_expect (ws, TD_FRAME_WELCOME, 10000);
+  for (;;)
+    {
+      g_autoptr(TdFrame) frame = read_frame (ws, 10000);
+
+      g_assert_nonnull (frame);
+      switch (td_frame_get_frame_type (frame))
+        {
+        case TD_FRAME_DIRECTORY:
+          g_assert_false (complete);
+          st->n_directory_frames++;
+          st->n_users += td_frame_get_users (frame)->len;
+          st->n_departments = td_frame_get_departments (frame)->len;
+          st->unchanged = td_frame_get_unchanged (frame);
+          g_assert_nonnull (td_frame_get_directory_version (frame));
+          if (st->version == NULL)
+            st->version = g_strdup (td_frame_get_directory_version (frame));
+          g_assert_cmpstr (st->version, ==, td_frame_get_directory_version (frame));
+          complete = td_frame_get_complete (frame);
+          break;
+        case TD_FRAME_PRESENCE:
+          /* Right after the directory comes exactly one snapshot. */
+          g_assert_true (complete);
+          g_assert_true (snapshot || td_frame_get_snapshot (frame));
+          if (snapshot)
+            st->n_presence_frames++;
+          snapshot = TRUE;
+          apply_presence (st->view, frame);
+          break;
+        case TD_FRAME_SYNCED:
+          g_assert_true (snapshot);
+          return g_steal_pointer (&st);
+        default:
+          g_assert_true (snapshot);
+          break;
+        }
+    }
+}
+
+static Start *
+start_session (const char *user, const char *device, const char *directory_version)
+{
+  return start_session_on (td_test_ws_connect (server->ws_url), user, NULL, device,
+                           directory_version);
+}
+
+static void
+run_ctl_ok (TdTestServer *on, const char *a, const char *b, const char *c,
+            const char *d, const char *e, const char *f, const char *g)
+{
+  const char *argv[] = { "tidingsctl", on->ctl_store_option, on->ctl_store_arg,
+                         a, b, c, d, e, f, g, NULL };
+
+  g_assert_cmpint (td_test_run (argv, NULL, 60, NULL, NULL), ==, 0);
+}
+
+/* Logs in with @version after a SIGHUP until the directory is sent in
+ * full (the reload has happened); returns that session. */
+static Start *
+wait_directory_changed (const char *version)
+{
+  g_subprocess_send_signal (server->proc, SIGHUP);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(Start) st = start_session ("dave", "dv-poll", version);
+
+      if (!st->unchanged)
+        return g_steal_pointer (&st);
+      g_usleep (100 * 1000);
+    }
+  g_error ("the directory did not change after a reload");
+}
+
+static void
+test_directory_version (void)
+{
+  g_autoptr(Start) full = start_session ("alice", "dv-a", NULL);
+  g_autoptr(Start) same = NULL;
+  g_autoptr(Start) wrong = NULL;
+  g_autoptr(Start) added = NULL;
+  g_autoptr(Start) removed = NULL;
+
+  /* No version: the whole directory, with its version. */
+  g_assert_false (full->unchanged);
+  g_assert_cmpuint (full->n_users, ==, 6);
+  g_assert_cmpuint (strlen (full->version), ==, 16);
+
+  /* The current version: one frame, no users, departments as usual. */
+  same = start_session ("bob", "dv-b", full->version);
+  g_assert_true (same->unchanged);
+  g_assert_cmpuint (same->n_directory_frames, ==, 1);
+  g_assert_cmpuint (same->n_users, ==, 0);
+  g_assert_cmpuint (same->n_departments, ==, 3);
+  g_assert_cmpstr (same->version, ==, full->version);
+
+  /* Any other version: the whole directory. */
+  wrong = start_session ("carol", "dv-c", "0000000000000000");
+  g_assert_false (wrong->unchanged);
+  g_assert_cmpuint (wrong->n_users, ==, 6);
+  g_assert_cmpstr (wrong->version, ==, full->version);
+
+  /* Someone added with tidingsctl: after the reload, a new version. */
+  run_ctl_ok (server, "user", "add", "frank", "--name", "Frank Gray", "--department", "Sales");
+  added = wait_directory_changed (full->version);
+  g_assert_cmpuint (added->n_users, ==, 7);
+  g_assert_cmpstr (added->version, !=, full->version);
+
+  /* And removed again: the same content gives the same version (it is a
+   * hash of the content, not a counter), so older caches become valid. */
+  run_ctl_ok (server, "user", "del", "frank", NULL, NULL, NULL, NULL);
+  removed = wait_directory_changed (added->version);
+  g_assert_cmpuint (removed->n_users, ==, 6);
+  g_assert_cmpstr (removed->version, ==, full->version);
+}
+
+/* Reads @st's frames until its view equals @want (login -> presence,
+ * offline absent) or 10 s pass. */
+static void
+converge (Start *st, GHashTable *want)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(TdFrame) frame = NULL;
+      GHashTableIter iter;
+      gpointer key, value;
+      gboolean same = g_hash_table_size (st->view) == g_hash_table_size (want);
+
+      g_hash_table_iter_init (&iter, want);
+      while (same && g_hash_table_iter_next (&iter, &key, &value))
+        same = g_hash_table_lookup (st->view, key) == value;
+      if (same)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("presence view did not converge");
+      frame = read_frame (st->ws, 500);
+      if (frame != NULL && td_frame_get_frame_type (frame) == TD_FRAME_PRESENCE)
+        {
+          apply_presence (st->view, frame);
+          st->n_presence_frames++;
+        }
+    }
+}
+
+static void
+test_presence_views (void)
+{
+  static const char * const logins[] = { "alice", "bob", "carol", "dave", "wang.fang" };
+  g_autoptr(GPtrArray) starts = g_ptr_array_new_with_free_func ((GDestroyNotify) start_free);
+  g_autoptr(GHashTable) want = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(TdFrame) busy = td_frame_new_status (TD_PRESENCE_BUSY);
+
+  /* One after the other: each joins with a snapshot and follows the
+   * deltas; everyone ends with the same, exact view. */
+  for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
+    {
+      g_ptr_array_add (starts, start_session (logins[i], "pv", NULL));
+      g_hash_table_insert (want, (gpointer) logins[i], GINT_TO_POINTER (TD_PRESENCE_ONLINE));
+    }
+  for (guint i = 0; i < starts->len; i++)
+    converge (g_ptr_array_index (starts, i), want);
+
+  td_test_ws_send_frame (((Start *) g_ptr_array_index (starts, 1))->ws, busy);
+  g_hash_table_insert (want, "bob", GINT_TO_POINTER (TD_PRESENCE_BUSY));
+  for (guint i = 0; i < starts->len; i++)
+    converge (g_ptr_array_index (starts, i), want);
+
+  /* carol leaves; a newcomer's snapshot agrees with the others' deltas. */
+  g_ptr_array_remove_index (starts, 2);
+  g_hash_table_remove (want, "carol");
+  for (guint i = 0; i < starts->len; i++)
+    converge (g_ptr_array_index (starts, i), want);
+  g_ptr_array_add (starts, start_session ("admin", "pv", NULL));
+  g_hash_table_insert (want, "admin", GINT_TO_POINTER (TD_PRESENCE_ONLINE));
+  for (guint i = 0; i < starts->len; i++)
+    converge (g_ptr_array_index (starts, i), want);
+}
+
+/* Mirrors TD_SERVER_PRESENCE_DELAY_MS (server/td-server-private.h). */
+#define PRESENCE_DELAY_MS 250
+#define BURST 20
+
+static void
+test_presence_burst (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tidings-burst-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "burst.json", NULL);
+  g_autoptr(GString) json = g_string_new ("{\"departments\":[{\"name\":\"Burst\"}],\"users\":[");
+  g_autoptr(TdTestServer) other = td_test_server_new (NULL);
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) td_test_ws_free);
+  g_autoptr(GHashTable) want = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(Start) observer = NULL;
+  gint64 first_auth, last_welcome;
+  guint frames_before, n_frames, bound;
+
+  for (guint i = 0; i < BURST; i++)
+    g_string_append_printf (json, "%s{\"login\":\"p%02u\",\"name\":\"P %u\",\"department\":\"Burst\"}",
+                            i > 0 ? "," : "", i, i);
+  g_string_append (json, "]}");
+  g_assert_true (g_file_set_contents (file, json->str, -1, NULL));
+  {
+    const char *argv[] = { "tidingsctl", other->ctl_store_option, other->ctl_store_arg,
+                           "import", file, "--default-password-file", other->password_file, NULL };
+
+    g_assert_cmpint (td_test_run (argv, NULL, 120, NULL, NULL), ==, 0);
+  }
+  g_unlink (file);
+  g_rmdir (dir);
+  /* Restarted: the server reads the imported people at start. */
+  td_test_server_stop (other);
+  td_test_server_start (other);
+
+  /* Tokens first (password checks are slow on purpose), then everyone
+   * is offline again. */
+  for (guint i = 0; i < BURST; i++)
+    {
+      g_autofree char *login = g_strdup_printf ("p%02u", i);
+      g_autoptr(TdTestWs) ws = td_test_ws_connect (other->ws_url);
+      g_autoptr(GPtrArray) backlog = td_test_ws_login (ws, login, "burst");
+
+      g_ptr_array_add (tokens, g_strdup (td_frame_get_token (td_test_ws_get_welcome (ws))));
+    }
+  observer = start_session_on (td_test_ws_connect (other->ws_url), "alice", NULL, "burst-obs", NULL);
+  g_hash_table_insert (want, g_strdup ("alice"), GINT_TO_POINTER (TD_PRESENCE_ONLINE));
+  converge (observer, want);
+
+  /* The burst: all sockets open, then 20 token logins back to back. */
+  for (guint i = 0; i < BURST; i++)
+    g_ptr_array_add (sockets, td_test_ws_connect (other->ws_url));
+  frames_before = observer->n_presence_frames;
+  first_auth = g_get_monotonic_time ();
+  for (guint i = 0; i < BURST; i++)
+    {
+      g_autoptr(TdFrame) auth = td_frame_new_auth_token (g_ptr_array_index (tokens, i), "burst", "test");
+
+      td_test_ws_send_frame (g_ptr_array_index (sockets, i), auth);
+    }
+  for (guint i = 0; i < BURST; i++)
+    {
+      g_autoptr(TdFrame) welcome = td_test_ws_expect (g_ptr_array_index (sockets, i), TD_FRAME_WELCOME, 10000);
+
+      g_hash_table_insert (want, g_strdup_printf ("p%02u", i), GINT_TO_POINTER (TD_PRESENCE_ONLINE));
+    }
+  last_welcome = g_get_monotonic_time ();
+  converge (observer, want);
+
+  /* One frame per flush, at most one flush per PRESENCE_DELAY_MS while
+   * the logins went on, plus the flush after the last one.  The bound
+   * grows with a slow machine but the count must stay below one frame
+   * per login, and the view is exact (converge). */
+  n_frames = observer->n_presence_frames - frames_before;
+  bound = 2 + (guint) ((last_welcome - first_auth) / 1000 / PRESENCE_DELAY_MS);
+  g_test_message ("%u logins in %" G_GINT64_FORMAT " ms reached the observer in %u presence frames",
+                  BURST, (last_welcome - first_auth) / 1000, n_frames);
+  g_assert_cmpuint (n_frames, >=, 1);
+  g_assert_cmpuint (n_frames, <=, MIN (bound, BURST - 1));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -498,6 +862,9 @@ main (int argc, char **argv)
   g_test_add_func ("/server/disable-signs-out", test_disable_signs_out);
   g_test_add_func ("/server/restart", test_restart_keeps_everything);
   g_test_add_func ("/server/directory-at-start", test_directory_at_start);
+  g_test_add_func ("/server/directory-version", test_directory_version);
+  g_test_add_func ("/server/presence-views", test_presence_views);
+  g_test_add_func ("/server/presence-burst", test_presence_burst);
 
   ret = g_test_run ();
   td_test_server_stop (server);
