@@ -73,7 +73,8 @@ struct _TdConn {
   gint64                 ping_sent;     /* monotonic µs, when on ->pinged */
 
   /* Bytes wslay handed to us that the socket did not take yet; written
-   * before anything else.  At most one frame plus a header. */
+   * before anything else.  At most one frame plus a header, or one gather
+   * buffer (64 KiB, td-ws-conn.c). */
   guint8                *out_buf;
   gsize                  out_len;
   gsize                  out_off;

@@ -104,12 +104,66 @@ write_out_buf (TdConn *conn)
   return TRUE;
 }
 
+/* Frames wslay hands over during one send_frames() are gathered here and
+ * written with one writev instead of one per frame: a login's backlog page
+ * (500 messages) or a burst of deliveries to one connection is then a few
+ * system calls, not hundreds (each also a TCP segment and a wakeup of the
+ * reader).  Main thread only, one connection at a time; static, so idle
+ * connections pay nothing for it. */
+#define TD_GATHER_SIZE (64 * 1024)
+static guint8  gather_buf[TD_GATHER_SIZE];
+static gsize   gather_len;
+static TdConn *gather_conn;
+
+/* Writes the gathered bytes; what the socket does not take goes to
+ * out_buf (empty whenever anything is gathered: send_cb gathers only while
+ * it is).  Returns FALSE on a write error. */
+static gboolean
+flush_gather (TdConn *conn)
+{
+  GOutputVector v;
+  gsize written;
+
+  if (gather_len == 0)
+    return TRUE;
+  g_assert (conn->out_off >= conn->out_len);
+  v.buffer = gather_buf;
+  v.size = gather_len;
+  if (!write_vectors (conn, &v, 1, &written))
+    {
+      gather_len = 0;
+      return FALSE;
+    }
+  if (written < gather_len)
+    {
+      g_free (conn->out_buf);
+      conn->out_len = gather_len - written;
+      conn->out_off = 0;
+      conn->out_buf = g_memdup2 (gather_buf + written, conn->out_len);
+    }
+  gather_len = 0;
+  return TRUE;
+}
+
+/* Appends the stashed header and @data to the gather buffer if they fit. */
+static gboolean
+gather (TdConn *conn, const uint8_t *data, size_t len)
+{
+  if (conn->hdr_len + len > TD_GATHER_SIZE - gather_len)
+    return FALSE;
+  memcpy (gather_buf + gather_len, conn->hdr, conn->hdr_len);
+  memcpy (gather_buf + gather_len + conn->hdr_len, data, len);
+  gather_len += conn->hdr_len + len;
+  conn->hdr_len = 0;
+  return TRUE;
+}
+
 /* wslay hands over frame bytes here.  A header comes first with
  * WSLAY_MSG_MORE: keep it and write it with its payload in one writev.
  * Whatever the socket does not take is copied to out_buf and reported as
  * sent, so wslay's state is always at a frame boundary between calls of
  * wslay_event_send(); new data is refused (WOULDBLOCK) until out_buf is
- * empty, which bounds out_buf to one frame. */
+ * empty, which bounds out_buf to one frame or one gather buffer. */
 static ssize_t
 send_cb (wslay_event_context_ptr ctx,
          const uint8_t          *data,
@@ -137,6 +191,25 @@ send_cb (wslay_event_context_ptr ctx,
       memcpy (conn->hdr + conn->hdr_len, data, len);
       conn->hdr_len += len;
       return len;
+    }
+  if (gather_conn == conn)
+    {
+      if (gather (conn, data, len))
+        return len;
+      /* Full: what was gathered goes first, then this frame is gathered
+       * or, bigger than the buffer, written on its own below. */
+      if (!flush_gather (conn))
+        {
+          wslay_event_set_error (ctx, WSLAY_ERR_CALLBACK_FAILURE);
+          return -1;
+        }
+      if (conn->out_off < conn->out_len)
+        {
+          wslay_event_set_error (ctx, WSLAY_ERR_WOULDBLOCK);
+          return -1;
+        }
+      if (gather (conn, data, len))
+        return len;
     }
 
   if (conn->hdr_len > 0)
@@ -175,6 +248,20 @@ send_cb (wslay_event_context_ptr ctx,
     }
   conn->hdr_len = 0;
   return len;
+}
+
+/* wslay_event_send() with gathering (see gather_buf). */
+static int
+send_frames (TdConn *conn)
+{
+  int ret;
+
+  gather_conn = conn;
+  ret = wslay_event_send (conn->ws);
+  gather_conn = NULL;
+  if (!flush_gather (conn) && ret == 0)
+    ret = WSLAY_ERR_CALLBACK_FAILURE;
+  return ret;
 }
 
 /* wslay asks for input.  Reads through the stolen stream's pollable input
@@ -443,7 +530,7 @@ _td_conn_flush (TdConn *conn)
   if (!conn->eof && !conn->io_error && write_out_buf (conn) && conn->out_off >= conn->out_len &&
       wslay_event_want_write (conn->ws))
     {
-      ret = wslay_event_send (conn->ws);
+      ret = send_frames (conn);
       if (ret != 0 && !conn->io_error)
         {
           g_warning ("wslay_event_send failed for %s: %d", conn->peer, ret);
@@ -458,7 +545,7 @@ _td_conn_flush (TdConn *conn)
                                (const uint8_t *) conn->deferred_reason, conn->deferred_reason_len);
       if (write_out_buf (conn) && conn->out_off >= conn->out_len && wslay_event_want_write (conn->ws))
         {
-          ret = wslay_event_send (conn->ws);
+          ret = send_frames (conn);
           if (ret != 0 && !conn->io_error)
             conn->io_error = TRUE;
         }
@@ -598,7 +685,7 @@ _td_conn_finish (TdConn   *conn,
       if (!conn->eof && !conn->io_error && conn->close_code != TD_CLOSE_POLICY &&
           write_out_buf (conn) && conn->out_off >= conn->out_len &&
           wslay_event_want_write (conn->ws))
-        wslay_event_send (conn->ws);
+        send_frames (conn);
       linger = (allow_linger && !conn->eof && !conn->io_error &&
                 wslay_event_get_close_sent (conn->ws) &&
                 conn->out_off >= conn->out_len);
