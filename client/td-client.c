@@ -1497,16 +1497,18 @@ td_client_login_finish (TdClient *self, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* No TdClient here: a client dropped right after td_client_logout() must
+ * not live on (and take messages) until the server answers.  Its cache
+ * was committed when the logout was sent. */
 static void
 logout_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(TdClient) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!td_connection_logout_finish (TD_CONNECTION (source), result, &error))
     {
       g_debug ("logout: %s", error->message);
-      flush_then_close (self, TD_CONNECTION (source));
+      td_connection_close (TD_CONNECTION (source));
     }
 }
 
@@ -1526,7 +1528,7 @@ td_client_logout (TdClient *self)
         {
           if (self->store != NULL)
             td_local_store_flush (self->store);
-          td_connection_logout_async (self->conn, NULL, logout_cb, g_object_ref (self));
+          td_connection_logout_async (self->conn, NULL, logout_cb, NULL);
         }
       else
         flush_then_close (self, self->conn);
