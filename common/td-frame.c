@@ -1155,6 +1155,15 @@ estimate_size (const TdFrame *self)
  *
  * Returns: (transfer full): the JSON text.
  */
+GBytes *
+td_frame_encode_bytes (const TdFrame *self)
+{
+  gsize len;
+  char *text = td_frame_encode (self, &len);
+
+  return g_bytes_new_take (text, len);
+}
+
 char *
 td_frame_encode (const TdFrame *self, gsize *out_len)
 {

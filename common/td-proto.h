@@ -365,6 +365,8 @@ TdFrame     *td_frame_decode (const char  *data,
                               GError     **error);
 /* Encodes as compact JSON (one line, no trailing newline). */
 char        *td_frame_encode (const TdFrame *self, gsize *out_len);
+/* The same as GBytes, for frames sent to many connections. */
+GBytes      *td_frame_encode_bytes (const TdFrame *self);
 
 /* Constructors.  String arguments are copied; nullable ones say so. */
 TdFrame *td_frame_new_auth_password (const char *user, const char *password,

@@ -123,7 +123,7 @@ fan_out (TdRosterUser *user, TdSession *except, TdMessage *message)
 
   /* Encoded once, sent to every device. */
   frame = td_frame_new_message (message);
-  bytes = _td_frame_to_bytes (frame);
+  bytes = td_frame_encode_bytes (frame);
   for (guint i = 0; i < user->sessions->len; i++)
     {
       TdSession *s = g_ptr_array_index (user->sessions, i);
@@ -247,7 +247,7 @@ send_removed (TdServer *self, TdGroup *group, const char * const *logins, TdSess
   if (logins == NULL || logins[0] == NULL)
     return;
   frame = td_frame_new_group (NULL, group, TRUE);
-  bytes = _td_frame_to_bytes (frame);
+  bytes = td_frame_encode_bytes (frame);
   for (guint i = 0; logins[i] != NULL; i++)
     {
       /* Someone removed and added back in one update is still a member. */
@@ -281,7 +281,7 @@ group_changed (TdServer           *self,
                gboolean            publish)
 {
   g_autoptr(TdFrame) frame = td_frame_new_group (NULL, group, FALSE);
-  g_autoptr(GBytes) bytes = _td_frame_to_bytes (frame);
+  g_autoptr(GBytes) bytes = td_frame_encode_bytes (frame);
 
   cache_put (self, group);
   if (publish)
@@ -553,7 +553,7 @@ push_item (TdServer *self, PushItem *item)
                               r->category, r->priority, r->time_ms, recipient->state,
                               recipient->until_ms, recipient->read);
       frame = td_frame_new_reminder (NULL, view);
-      bytes = _td_frame_to_bytes (frame);
+      bytes = td_frame_encode_bytes (frame);
       /* Other nodes push it to their own sessions (a "reminder" event). */
       send_local (self, user, NULL, bytes);
     }

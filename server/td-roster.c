@@ -302,15 +302,6 @@ td_roster_user_to_proto (const TdRosterUser *user)
                            td_roster_user_presence (user), td_roster_user_role (user));
 }
 
-static GBytes *
-encode_frame (const TdFrame *frame)
-{
-  gsize len;
-  char *text = td_frame_encode (frame, &len);
-
-  return g_bytes_new_take (text, len);
-}
-
 /* The version is a hash of what the frames say, so it must be known before
  * they are encoded with it: the users and departments are hashed first,
  * in the encoding the frames use. */
@@ -323,7 +314,7 @@ compute_version (GPtrArray *chunks, GPtrArray *departments)
     {
       g_autoptr(TdFrame) frame = td_frame_new_directory (departments, g_ptr_array_index (chunks, c),
                                                          c + 1 == chunks->len);
-      g_autoptr(GBytes) bytes = encode_frame (frame);
+      g_autoptr(GBytes) bytes = td_frame_encode_bytes (frame);
       gsize len;
       const guchar *data = g_bytes_get_data (bytes, &len);
 
@@ -367,10 +358,10 @@ build_directory (TdRoster *self, guint per_frame)
                                                                    g_ptr_array_index (chunks, c),
                                                                    c + 1 == chunks->len,
                                                                    self->version, FALSE);
-      g_ptr_array_add (self->frames, encode_frame (frame));
+      g_ptr_array_add (self->frames, td_frame_encode_bytes (frame));
     }
   unchanged = td_frame_new_directory_versioned (self->departments, NULL, TRUE, self->version, TRUE);
-  self->unchanged = encode_frame (unchanged);
+  self->unchanged = td_frame_encode_bytes (unchanged);
   self->frames_chunk = per_frame;
   g_debug ("directory encoded: %u people in %u frames, version %s",
            self->ordered->len, self->frames->len, self->version);
@@ -430,6 +421,12 @@ td_roster_set_online (TdRoster *self, TdRosterUser *user, gboolean online)
     g_hash_table_add (self->online, user);
   else
     g_hash_table_remove (self->online, user);
+}
+
+guint
+td_roster_get_n_online (TdRoster *self)
+{
+  return g_hash_table_size (self->online);
 }
 
 GPtrArray *

@@ -82,5 +82,6 @@ GPtrArray    *td_roster_shown_users  (TdRoster *self);
 void          td_roster_set_online   (TdRoster *self, TdRosterUser *user, gboolean online);
 /* Every user with at least one session (TdRosterUser*). */
 GPtrArray    *td_roster_online_users (TdRoster *self);
+guint         td_roster_get_n_online (TdRoster *self);
 
 G_END_DECLS

@@ -31,6 +31,12 @@ G_BEGIN_DECLS
  * window.  A quarter second is below what people notice as a delay in a
  * contact turning green, and long enough to batch a burst of logins. */
 #define TD_SERVER_PRESENCE_DELAY_MS 250
+/* ...plus 1 ms per this many people online.  Each window costs one send
+ * to every online session: at 10,000 online, four windows a second were
+ * 40,000 sends/s and most of the server's CPU during a login storm (perf:
+ * sendmsg, copies into wslay, wakeups).  With 10,000 online the window is
+ * 1.25 s: about 8,000 sends/s, and a contact turns green within ~1 s. */
+#define TD_SERVER_PRESENCE_DELAY_PER_MS 10
 /* Logins per presence frame: (64 + 3) bytes x 100,000 = 6.7 MB stays
  * under TD_PROTO_MAX_SERVER_FRAME even with the longest logins. */
 #define TD_SERVER_PRESENCE_CHUNK    100000
@@ -86,7 +92,8 @@ struct _TdServer
  * closed, a new status): tells the other nodes and everybody logged in. */
 void _td_server_broadcast_presence (TdServer *self, TdRosterUser *user);
 /* What everybody logged in here should see of @user may have changed:
- * within TD_SERVER_PRESENCE_DELAY_MS one "presence" frame tells them
+ * within one presence window (TD_SERVER_PRESENCE_DELAY_MS, longer with
+ * many people online) one "presence" frame tells them
  * every such change that is real (differs from user->shown). */
 void _td_server_show_presence      (TdServer *self, TdRosterUser *user);
 /* The presence snapshot for a session that starts now (GBytes*, the first

@@ -132,15 +132,6 @@ presence_lists_new (void)
 #define LOGINS(lists, p) (LIST ((lists), (p))->len > 0 \
                           ? (const char * const *) LIST ((lists), (p))->pdata : NULL)
 
-static GBytes *
-frame_bytes (const TdFrame *frame)
-{
-  gsize len;
-  char *text = td_frame_encode (frame, &len);
-
-  return g_bytes_new_take (text, len);
-}
-
 /* Encodes @lists (char* logins by TdPresence; sorted so that frames are
  * reproducible) in frames of at most TD_SERVER_PRESENCE_CHUNK logins.  A
  * snapshot too big for one frame continues in plain frames listing the
@@ -177,7 +168,7 @@ encode_presence (gboolean snapshot, GPtrArray *lists)
                                           LOGINS (part, TD_PRESENCE_AWAY),
                                           LOGINS (part, TD_PRESENCE_BUSY),
                                           LOGINS (part, TD_PRESENCE_OFFLINE));
-      g_ptr_array_add (frames, frame_bytes (frame));
+      g_ptr_array_add (frames, td_frame_encode_bytes (frame));
       first = FALSE;
       if (!left)
         return frames;
@@ -240,9 +231,13 @@ presence_flush_cb (gpointer user_data)
 void
 _td_server_show_presence (TdServer *self, TdRosterUser *user)
 {
+  guint delay;
+
   g_hash_table_add (self->presence_dirty, user);
-  if (self->presence_flush_id == 0 && !self->stopping)
-    self->presence_flush_id = g_timeout_add (TD_SERVER_PRESENCE_DELAY_MS, presence_flush_cb, self);
+  if (self->presence_flush_id != 0 || self->stopping)
+    return;
+  delay = TD_SERVER_PRESENCE_DELAY_MS + td_roster_get_n_online (self->roster) / TD_SERVER_PRESENCE_DELAY_PER_MS;
+  self->presence_flush_id = g_timeout_add (delay, presence_flush_cb, self);
 }
 
 GPtrArray *

@@ -267,7 +267,7 @@ read_job_done (gpointer result, const GError *error, gpointer user_data)
   /* One frame serves both sides: in 1:1 the peer as the reader named it is
    * the other person's own login, which is what they must see (12.4). */
   receipt = td_frame_new_receipt (job->login, job->peer, job->mid);
-  bytes = _td_frame_to_bytes (receipt);
+  bytes = td_frame_encode_bytes (receipt);
   if (job->group != NULL)
     _td_server_send_to_group (server, job->group, NULL, self, bytes);
   else
@@ -356,7 +356,7 @@ _td_session_handle_typing (TdSession *self, const TdFrame *frame)
       if (typing_too_soon (self, to))
         return;
       relay = td_frame_new_typing (self->user->login, to);
-      bytes = _td_frame_to_bytes (relay);
+      bytes = td_frame_encode_bytes (relay);
       _td_server_send_to_group (server, group, self->user->login, NULL, bytes);
     }
   else
@@ -373,7 +373,7 @@ _td_session_handle_typing (TdSession *self, const TdFrame *frame)
       if (target == self->user || typing_too_soon (self, to))
         return;
       relay = td_frame_new_typing (self->user->login, to);
-      bytes = _td_frame_to_bytes (relay);
+      bytes = td_frame_encode_bytes (relay);
       _td_server_send_to_user (server, target, NULL, bytes);
     }
 }
@@ -668,7 +668,7 @@ reminder_job_done (gpointer result, const GError *error, gpointer user_data)
   _td_session_send_frame (self, reply);
   /* The user's other devices show the same state. */
   others = td_frame_new_reminder (NULL, job->reminder);
-  bytes = _td_frame_to_bytes (others);
+  bytes = td_frame_encode_bytes (others);
   _td_server_send_to_user (server, self->user, self, bytes);
 
   if (job->events_queued > 0 && server->webhooks != NULL)

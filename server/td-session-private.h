@@ -56,9 +56,6 @@ void     _td_session_send_store_error (TdSession *self, const char *req, const c
                                        const GError *error);
 /* A short, stable tag for a login in logs. */
 char    *_td_session_disguise        (const char *login);
-/* Encodes @frame once for sending to many sessions. */
-GBytes  *_td_frame_to_bytes          (const TdFrame *frame);
-
 /* Reads the mailbox from the delivered seq now (cluster: after events may
  * have been missed); harmless when nothing is new. */
 void     _td_session_catch_up        (TdSession *self);

@@ -93,14 +93,6 @@ _td_session_send_frame (TdSession *self, const TdFrame *frame)
   td_conn_send_text (self->conn, text, len);
 }
 
-GBytes *
-_td_frame_to_bytes (const TdFrame *frame)
-{
-  gsize len;
-  char *text = td_frame_encode (frame, &len);
-
-  return g_bytes_new_take (text, len);
-}
 
 void
 td_session_send_bytes (TdSession *self, GBytes *frame)

@@ -2097,6 +2097,22 @@ test_login_path_values (void)
     }
 }
 
+/* The GBytes form is the same text, for frames sent to many sessions. */
+static void
+test_encode_bytes (void)
+{
+  g_autoptr(TdFrame) frame = td_frame_new_presence ("bob", TD_PRESENCE_AWAY);
+  g_autoptr(GBytes) bytes = td_frame_encode_bytes (frame);
+  gsize len;
+  g_autofree char *text = td_frame_encode (frame, &len);
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  g_assert_cmpuint (size, ==, len);
+  g_assert_cmpmem (data, size, text, len);
+  g_assert_nonnull (strstr (text, "\"away\""));
+}
+
 static void
 test_encode_escaping (void)
 {
@@ -2378,6 +2394,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/golden-values", test_golden_values);
   g_test_add_func ("/proto/login-path-values", test_login_path_values);
   g_test_add_func ("/proto/encode-escaping", test_encode_escaping);
+  g_test_add_func ("/proto/encode-bytes", test_encode_bytes);
   g_test_add_func ("/proto/error-truncated", test_error_truncated);
   g_test_add_func ("/proto/validate-login", test_validate_login);
   g_test_add_func ("/proto/validate-client-id", test_validate_client_id);
