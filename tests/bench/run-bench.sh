@@ -17,7 +17,7 @@
 # seconds over which "presence" logs everyone in (default 60 s per 10,000).
 #
 # Users u00000... are imported once into a template data directory (the
-# first 500 in department "Fanout", the rest in "Bench") and each logs in
+# first 500 in department "Fanout", the rest in departments of 200, "Bench 001"...) and each logs in
 # once with a password (argon2id, the server's capped pool); the tokens
 # (and the directory version each login saw) and an API key are kept.
 # Every workload then runs on a fresh copy of the template with a fresh
@@ -91,13 +91,17 @@ stop_server() {
 
 # The template: directory, passwords, one password login per user, an API
 # key for the push rows.  Department "Fanout" (the first 500 users) has the
-# room the fanout row posts to.
+# room the fanout row posts to; everyone else is in departments of 200
+# ("Bench 001"...), as in a company: every session start carries the
+# member list of the user's department room, so one 9,500-person
+# department would make each login read and send 9,500 logins.
 printf 'bench password\n' > "$work/password"
 python3 - "$users" > "$work/directory.json" <<'PY'
 import json, sys
 n = int(sys.argv[1])
-dept = lambda i: "Fanout" if i < 500 else "Bench"
-print(json.dumps({"departments": [{"name": "Bench"}, {"name": "Fanout"}],
+dept = lambda i: "Fanout" if i < 500 else "Bench %03d" % ((i - 500) // 200 + 1)
+names = sorted({dept(i) for i in range(n)})
+print(json.dumps({"departments": [{"name": d} for d in names],
                   "users": [{"login": "u%05d" % i, "name": "Bench User %d" % i,
                              "department": dept(i), "title": "Load"} for i in range(n)]}))
 PY
