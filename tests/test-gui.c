@@ -26,6 +26,7 @@
 #include "td-idle-monitor.h"
 #include "td-login-dialog.h"
 #include "td-message-row.h"
+#include "td-secret.h"
 #include "td-test-util.h"
 
 #define NOTIFY_NAME  "org.freedesktop.Notifications"
@@ -99,6 +100,12 @@ login_dialog (void)
     if (TD_IS_LOGIN_DIALOG (l->data))
       return l->data;
   return NULL;
+}
+
+static gboolean
+login_dialog_shown_cond (gpointer data)
+{
+  return login_dialog () != NULL;
 }
 
 static gboolean
@@ -491,6 +498,51 @@ test_incoming (void)
 }
 
 static void
+window_added_cb (GtkApplication *application, GtkWindow *window, gboolean *main_shown)
+{
+  if (TD_IS_MAIN_WINDOW (window))
+    *main_shown = TRUE;
+}
+
+static gboolean
+session_ended_cond (gpointer data)
+{
+  return login_error_cond (NULL) && main_window () == NULL;
+}
+
+/* A remembered session whose token the server no longer accepts: the main
+ * window comes up from the cache at once (warm start), then the refusal
+ * takes the user back to the login window with the reason. */
+static void
+test_resume_revoked (void)
+{
+  g_autofree char *token = g_strdup (td_client_get_token (td_application_get_client (app)));
+  GSettings *settings = td_application_get_settings (app);
+  gboolean main_shown = FALSE;
+  gulong handler;
+
+  g_assert_nonnull (token);
+  /* Logging out revokes the token on the server. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "logout", NULL);
+  g_assert_true (td_test_wait_until (login_dialog_shown_cond, NULL, WAIT_MS));
+  g_assert_null (main_window ());
+  td_test_spin (300);
+  gtk_widget_destroy (GTK_WIDGET (login_dialog ()));
+
+  g_settings_set_string (settings, "server-url", server->ws_url);
+  g_settings_set_string (settings, "last-user", "alice");
+  g_settings_set_boolean (settings, "remember-me", TRUE);
+  td_secret_store (server->ws_url, "alice", token);
+  handler = g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), &main_shown);
+  g_application_activate (G_APPLICATION (app));
+  g_assert_true (td_test_wait_until (session_ended_cond, NULL, WAIT_MS));
+  g_signal_handler_disconnect (app, handler);
+  g_assert_true (main_shown);
+  g_assert_cmpstr (td_login_dialog_get_error (login_dialog ()), ==,
+                   "Your session has ended. Please log in again.");
+}
+
+static void
 test_screenshots (void)
 {
   const char *lang = g_getenv (CHILD_ENV) != NULL ? "zh_CN" : "en";
@@ -557,6 +609,7 @@ main (int    argc,
       g_test_add_func ("/gui/incoming", test_incoming);
       g_test_add_func ("/gui/screenshots", test_screenshots);
       g_test_add_func ("/gui/screenshots-zh_CN", test_screenshots_zh_CN);
+      g_test_add_func ("/gui/resume-revoked", test_resume_revoked);
     }
   status = g_test_run ();
   if (app != NULL)
