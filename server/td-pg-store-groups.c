@@ -133,13 +133,6 @@ exec_id (TdPgStore *self, guint which, gint64 id, const char *op, GError **error
   return _td_pg_store_exec (self, &sql[which], op, &p, error);
 }
 
-static void
-set_unknown_group (GError **error, gint64 group_id)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
-               "No group with id %" G_GINT64_FORMAT, group_id);
-}
-
 /* ---- groups ---- */
 
 gboolean
@@ -171,7 +164,7 @@ load_group (TdPgStore *self, gint64 group_id, GError **error)
     return NULL;
   if (PQntuples (res) == 0)
     {
-      set_unknown_group (error, group_id);
+      _td_store_set_unknown_group (error, group_id);
       return NULL;
     }
 
@@ -487,7 +480,7 @@ group_exists (TdPgStore *self, gint64 group_id, const char *op, GError **error)
     return FALSE;
   if (PQntuples (res) == 0)
     {
-      set_unknown_group (error, group_id);
+      _td_store_set_unknown_group (error, group_id);
       return FALSE;
     }
   return TRUE;

@@ -65,7 +65,6 @@ const char *_td_pg_get_text (const PGresult *res, int row, int column);
 char       *_td_pg_dup      (const PGresult *res, int row, int column);
 
 gint64      _td_pg_now_ms   (void);
-void        _td_pg_set_unknown_id (GError **error, gint64 id);
 
 /* Messages: the columns every message query selects after the mailbox
  * seq (0 for history), and how a row becomes a TdMessage. */

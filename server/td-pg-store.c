@@ -434,19 +434,6 @@ _td_pg_now_ms (void)
   return g_get_real_time () / 1000;
 }
 
-void
-_td_pg_set_unknown_id (GError **error, gint64 id)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
-               "No user with id %" G_GINT64_FORMAT, id);
-}
-
-static void
-set_unknown_login (GError **error, const char *login)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND, "No user “%s”", login);
-}
-
 /* ---- connection and errors ---- */
 
 static char *
@@ -932,7 +919,7 @@ update_user (TdPgStore  *self,
   _td_pg_text (&p, value);
   id = _td_pg_store_query_int (self, &sql[which], op, &p, 0, error);
   if (id == 0)
-    set_unknown_login (error, login);
+    _td_store_set_unknown_login (error, login);
   return MAX (id, 0);
 }
 
@@ -1014,7 +1001,7 @@ td_pg_store_get_user (TdStore *store, const char *login, GError **error)
     return NULL;
   if (PQntuples (res) == 0)
     {
-      set_unknown_login (error, login);
+      _td_store_set_unknown_login (error, login);
       return NULL;
     }
   return user_from_row (res, 0);
@@ -1033,7 +1020,7 @@ td_pg_store_get_user_by_id (TdStore *store, gint64 id, GError **error)
     return NULL;
   if (PQntuples (res) == 0)
     {
-      _td_pg_set_unknown_id (error, id);
+      _td_store_set_unknown_id (error, id);
       return NULL;
     }
   return user_from_row (res, 0);
@@ -1187,7 +1174,7 @@ lookup_user_text (TdPgStore *self, guint which, gint64 id, GError **error)
     return NULL;
   if (PQntuples (res) == 0)
     {
-      _td_pg_set_unknown_id (error, id);
+      _td_store_set_unknown_id (error, id);
       return NULL;
     }
   return _td_pg_dup (res, 0, 0);
@@ -1335,7 +1322,7 @@ td_pg_store_add_message (TdStore           *store,
       }
     if (from == NULL || to == NULL)
       {
-        _td_pg_set_unknown_id (error, from == NULL ? sender_id : recipient_id);
+        _td_store_set_unknown_id (error, from == NULL ? sender_id : recipient_id);
         return FALSE;
       }
   }
@@ -1406,7 +1393,7 @@ td_pg_store_mailbox_last_seq (TdStore *store, gint64 user_id, GError **error)
                                 "read a mailbox", &p, -2, error);
   if (seq == -2)
     {
-      _td_pg_set_unknown_id (error, user_id);
+      _td_store_set_unknown_id (error, user_id);
       return -1;
     }
   return seq;
@@ -1472,7 +1459,7 @@ td_pg_store_get_cursor (TdStore    *store,
   acked = _td_pg_store_query_int (self, &sql[SQL_CURSOR_NEW], op, &p, -2, error);
   if (acked == -2)
     {
-      _td_pg_set_unknown_id (error, user_id);
+      _td_store_set_unknown_id (error, user_id);
       return -1;
     }
   return acked;

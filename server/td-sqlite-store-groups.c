@@ -120,13 +120,6 @@ step (TdSqliteStore *self, TdStmt *stmt, const char *operation, gboolean *out_ro
   return _td_sqlite_store_step (self, stmt, operation, out_row, error);
 }
 
-static void
-set_unknown_group (GError **error, gint64 group_id)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
-               "No group with id %" G_GINT64_FORMAT, group_id);
-}
-
 /* Runs a statement whose only parameter ?1 is @id and that returns no
  * rows needed by the caller. */
 static gboolean
@@ -196,7 +189,7 @@ load_group (TdSqliteStore *self, gint64 group_id, GError **error)
       return NULL;
     if (!row)
       {
-        set_unknown_group (error, group_id);
+        _td_store_set_unknown_group (error, group_id);
         return NULL;
       }
     kind = g_str_equal ((const char *) sqlite3_column_text (stmt, 0), "department")
@@ -596,7 +589,7 @@ td_sqlite_store_add_group_message (TdStore                *store,
       return FALSE;
     if (!row)
       {
-        set_unknown_group (error, group_id);
+        _td_store_set_unknown_group (error, group_id);
         return FALSE;
       }
   }
@@ -710,7 +703,7 @@ td_sqlite_store_group_history (TdStore  *store,
       return NULL;
     if (!row)
       {
-        set_unknown_group (error, group_id);
+        _td_store_set_unknown_group (error, group_id);
         return NULL;
       }
   }
@@ -786,7 +779,7 @@ td_sqlite_store_set_read (TdStore *store,
     {
       /* The foreign key on user_id is the only NOT_FOUND source here. */
       if (g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND))
-        _td_set_unknown_id (error, user_id);
+        _td_store_set_unknown_id (error, user_id);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;

@@ -56,7 +56,6 @@ char    *_td_column_dup             (TdStmt *stmt, int column);
 gint64   _td_now_ms                 (void);
 /* Checks a display string (name, department, title): UTF-8, at most
  * TD_PROTO_MAX_NAME bytes, not empty unless @allow_empty. */
-void     _td_set_unknown_id         (GError **error, gint64 id);
 
 /* Messages: the columns every message query selects after the mailbox
  * seq (0 for history), and how a row becomes a TdMessage.  A group

@@ -837,19 +837,6 @@ td_sqlite_store_put_user (TdStore    *store,
   return TRUE;
 }
 
-static void
-set_unknown_login (GError **error, const char *login)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND, "No user “%s”", login);
-}
-
-static void
-set_unknown_id (GError **error, gint64 id)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
-               "No user with id %" G_GINT64_FORMAT, id);
-}
-
 /* Runs one of the "UPDATE users ... WHERE login = ?1 RETURNING id"
  * statements, whose ?2 the caller bound.  Returns the user id, or 0. */
 static gint64
@@ -867,7 +854,7 @@ update_user (TdSqliteStore *self,
     return 0;
   if (!row)
     {
-      set_unknown_login (error, login);
+      _td_store_set_unknown_login (error, login);
       return 0;
     }
 
@@ -964,7 +951,7 @@ td_sqlite_store_get_user (TdStore *store, const char *login, GError **error)
     return NULL;
   if (!row)
     {
-      set_unknown_login (error, login);
+      _td_store_set_unknown_login (error, login);
       return NULL;
     }
 
@@ -986,7 +973,7 @@ td_sqlite_store_get_user_by_id (TdStore *store, gint64 id, GError **error)
     return NULL;
   if (!row)
     {
-      set_unknown_id (error, id);
+      _td_store_set_unknown_id (error, id);
       return NULL;
     }
 
@@ -1107,7 +1094,7 @@ td_sqlite_store_add_token (TdStore      *store,
 
     /* The foreign key on user_id is the only NOT_FOUND source here. */
     if (g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND))
-      set_unknown_id (error, user_id);
+      _td_store_set_unknown_id (error, user_id);
     else
       g_propagate_error (error, g_steal_pointer (&local_error));
     return FALSE;
@@ -1184,7 +1171,7 @@ lookup_user_text (TdSqliteStore *self, StmtId id_stmt, gint64 id, GError **error
     return NULL;
   if (!row)
     {
-      set_unknown_id (error, id);
+      _td_store_set_unknown_id (error, id);
       return NULL;
     }
 
@@ -1224,12 +1211,6 @@ _td_sqlite_store_user_role (TdSqliteStore *self, gint64 id, GError **error)
   return lookup_user_text (self, STMT_USER_ROLE, id, error);
 }
 
-void
-_td_set_unknown_id (GError **error, gint64 id)
-{
-  set_unknown_id (error, id);
-}
-
 /* Raises @user_id's mailbox counter; returns the new seq, 0 on error. */
 static gint64
 next_seq (TdSqliteStore *self, gint64 user_id, GError **error)
@@ -1246,7 +1227,7 @@ next_seq (TdSqliteStore *self, gint64 user_id, GError **error)
     return 0;
   if (!row)
     {
-      set_unknown_id (error, user_id);
+      _td_store_set_unknown_id (error, user_id);
       return 0;
     }
   seq = sqlite3_column_int64 (stmt, 0);
@@ -1426,7 +1407,7 @@ td_sqlite_store_mailbox_last_seq (TdStore *store, gint64 user_id, GError **error
     return -1;
   if (!row)
     {
-      set_unknown_id (error, user_id);
+      _td_store_set_unknown_id (error, user_id);
       return -1;
     }
 

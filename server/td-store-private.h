@@ -33,6 +33,12 @@ gboolean _td_store_check_list        (const char *value, const char * const *all
                                       const char *what, GError **error);
 gboolean _td_store_list_contains     (const char *list, const char *item);
 
+/* TD_STORE_ERROR_NOT_FOUND for a login, a user id or a group id, worded
+ * alike by every backend. */
+void     _td_store_set_unknown_login (GError **error, const char *login);
+void     _td_store_set_unknown_id    (GError **error, gint64 id);
+void     _td_store_set_unknown_group (GError **error, gint64 group_id);
+
 /* Reverses @messages in place (history is read newest first). */
 void     _td_store_messages_reverse  (GPtrArray *messages);
 /* Fills a 1:1 send result: the sender's copy, and the recipient's (the

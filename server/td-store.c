@@ -929,6 +929,26 @@ _td_store_list_contains (const char *list, const char *item)
 }
 
 void
+_td_store_set_unknown_login (GError **error, const char *login)
+{
+  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND, "No user “%s”", login);
+}
+
+void
+_td_store_set_unknown_id (GError **error, gint64 id)
+{
+  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
+               "No user with id %" G_GINT64_FORMAT, id);
+}
+
+void
+_td_store_set_unknown_group (GError **error, gint64 group_id)
+{
+  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
+               "No group with id %" G_GINT64_FORMAT, group_id);
+}
+
+void
 _td_store_messages_reverse (GPtrArray *messages)
 {
   for (guint i = 0; i < messages->len / 2; i++)
