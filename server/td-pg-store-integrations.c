@@ -6,32 +6,9 @@
 #define G_LOG_DOMAIN "td-store"
 
 #include "td-pg-store-private.h"
+#include "td-store-sql.h"
 
 #include <string.h>
-
-#define REMINDER_COLUMNS \
-  "r.rid, r.kind, r.source, r.title, r.body, r.link, r.category, r.priority, r.time," \
-  " r.api_key_id, r.sender_id, r.idempotency_key"
-
-/* A recipient's view: the reminder, then state, until, read. */
-#define USER_REMINDER_SELECT \
-  "SELECT r.rid, r.kind, r.source, r.title, r.body, r.link, r.category, r.priority, r.time," \
-  "       rr.state, rr.until, rr.read" \
-  "  FROM reminder_recipients rr JOIN reminders r ON r.rid = rr.rid "
-
-#define API_KEY_SELECT \
-  "SELECT k.id, k.name, k.scopes, COALESCE (k.bot_id, 0), b.login, k.created, k.last_used," \
-  "       k.revoked" \
-  "  FROM api_keys k LEFT JOIN users b ON b.id = k.bot_id "
-
-/* The oldest undelivered, not given up delivery of each enabled webhook
- * (one at a time per webhook keeps each receiver's events in order). */
-#define QUEUE_HEADS \
-  "  FROM webhooks w" \
-  "  JOIN webhook_deliveries d ON d.id = (SELECT MIN (p.id) FROM webhook_deliveries p" \
-  "                                        WHERE p.webhook_id = w.id AND p.delivered = 0" \
-  "                                          AND p.given_up = 0)" \
-  " WHERE w.disabled = 0 "
 
 enum {
   SQL_REM_FIND_KEY,

@@ -32,6 +32,7 @@
 #define G_LOG_DOMAIN "td-store"
 
 #include "td-pg-store-private.h"
+#include "td-store-sql.h"
 
 #include <string.h>
 
@@ -225,11 +226,6 @@ enum {
   SQL_CURSOR_RAISE_MANY,
   N_SQL
 };
-
-#define USER_SELECT \
-  "SELECT u.id, u.login, u.name, COALESCE (d.name, ''), u.title, u.password_hash," \
-  "       u.role, u.disabled" \
-  "  FROM users u LEFT JOIN departments d ON d.id = u.department_id "
 
 static const char * const sql[N_SQL] = {
   [SQL_DEPT_FIND] = "SELECT id FROM departments WHERE name = $1::text",

@@ -34,6 +34,7 @@
 #define G_LOG_DOMAIN "td-store"
 
 #include "td-sqlite-store-private.h"
+#include "td-store-sql.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -265,11 +266,6 @@ typedef enum {
   STMT_CURSOR_RAISE_CLAMPED,
   N_STMTS
 } StmtId;
-
-#define USER_SELECT \
-  "SELECT u.id, u.login, u.name, COALESCE (d.name, ''), u.title, u.password_hash," \
-  "       u.role, u.disabled" \
-  "  FROM users u LEFT JOIN departments d ON d.id = u.department_id "
 
 /* Column 0 is the mailbox seq (0 for history), then the message. */
 #define MESSAGE_COLUMNS TD_SQLITE_MESSAGE_COLUMNS
