@@ -635,18 +635,6 @@ td_pg_store_group_history (TdStore  *store,
 /* ---- read marks ---- */
 
 static gboolean
-check_conversation (gint64 peer_user_id, gint64 group_id, GError **error)
-{
-  if ((peer_user_id > 0) != (group_id > 0) && peer_user_id >= 0 && group_id >= 0)
-    return TRUE;
-
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
-               "A read mark needs either a peer (%" G_GINT64_FORMAT ") or a group (%"
-               G_GINT64_FORMAT "), not both or neither", peer_user_id, group_id);
-  return FALSE;
-}
-
-static gboolean
 td_pg_store_set_read (TdStore *store,
                       gint64   user_id,
                       gint64   peer_user_id,
@@ -659,7 +647,7 @@ td_pg_store_set_read (TdStore *store,
   g_autoptr(GError) local_error = NULL;
   TdPgParams p = { 0 };
 
-  if (!check_conversation (peer_user_id, group_id, error))
+  if (!_td_store_check_conversation (peer_user_id, group_id, error))
     return FALSE;
   if (mid <= 0)
     {
@@ -699,7 +687,7 @@ td_pg_store_get_reads (TdStore *store,
   GPtrArray *marks;
   TdPgParams p = { 0 };
 
-  if (!check_conversation (peer_user_id, group_id, error))
+  if (!_td_store_check_conversation (peer_user_id, group_id, error))
     return NULL;
 
   if (group_id > 0)

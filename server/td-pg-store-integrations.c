@@ -157,74 +157,19 @@ check_bot (TdPgStore *self, gint64 bot_id, GError **error)
 
 /* ---- reminders ---- */
 
-static TdReminderKind
-parse_kind (const char *text)
-{
-  TdReminderKind kind = TD_REMINDER_KIND_REMINDER;
-
-  td_reminder_kind_from_string (text, &kind);
-  return kind;
-}
-
-static TdPriority
-parse_priority (const char *text)
-{
-  TdPriority priority = TD_PRIORITY_NORMAL;
-
-  td_priority_from_string (text, &priority);
-  return priority;
-}
-
-static TdReminderState
-parse_state (const char *text)
-{
-  TdReminderState state = TD_REMINDER_OPEN;
-
-  td_reminder_state_from_string (text, &state);
-  return state;
-}
-
-static gboolean
-check_reminder (const TdStoreReminder *reminder, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (!_td_store_check_name (reminder->source, "reminder source", FALSE, error))
-    return FALSE;
-  if (!_td_store_check_field (td_proto_validate_title (reminder->title, &local_error),
-                    "reminder title", local_error, error))
-    return FALSE;
-  if (reminder->body != NULL && *reminder->body != '\0' &&
-      !_td_store_check_field (td_proto_validate_body (reminder->body, &local_error),
-                    "reminder body", local_error, error))
-    return FALSE;
-  if (reminder->link != NULL && *reminder->link != '\0' &&
-      !_td_store_check_field (td_proto_validate_link (reminder->link, &local_error),
-                    "reminder link", local_error, error))
-    return FALSE;
-  if (reminder->category != NULL && *reminder->category != '\0' &&
-      !_td_store_check_field (td_proto_validate_category (reminder->category, &local_error),
-                    "reminder category", local_error, error))
-    return FALSE;
-  if (reminder->idempotency_key != NULL &&
-      !_td_store_check_name (reminder->idempotency_key, "idempotency key", TRUE, error))
-    return FALSE;
-  return TRUE;
-}
-
 static TdStoreReminder *
 reminder_from_row (PGresult *res, int row)
 {
   TdStoreReminder *reminder = g_new0 (TdStoreReminder, 1);
 
   reminder->rid = _td_pg_get_int (res, row, 0);
-  reminder->kind = parse_kind (_td_pg_get_text (res, row, 1));
+  reminder->kind = _td_store_parse_kind (_td_pg_get_text (res, row, 1));
   reminder->source = _td_pg_dup (res, row, 2);
   reminder->title = _td_pg_dup (res, row, 3);
   reminder->body = _td_pg_dup (res, row, 4);
   reminder->link = _td_pg_dup (res, row, 5);
   reminder->category = _td_pg_dup (res, row, 6);
-  reminder->priority = parse_priority (_td_pg_get_text (res, row, 7));
+  reminder->priority = _td_store_parse_priority (_td_pg_get_text (res, row, 7));
   reminder->time_ms = _td_pg_get_int (res, row, 8);
   reminder->api_key_id = _td_pg_get_int (res, row, 9);
   reminder->sender_id = _td_pg_get_int (res, row, 10);
@@ -236,14 +181,14 @@ reminder_from_row (PGresult *res, int row)
 static TdReminder *
 user_reminder_from_row (PGresult *res, int row)
 {
-  TdReminderState state = parse_state (_td_pg_get_text (res, row, 9));
+  TdReminderState state = _td_store_parse_state (_td_pg_get_text (res, row, 9));
 
   return td_reminder_new (_td_pg_get_int (res, row, 0),
-                          parse_kind (_td_pg_get_text (res, row, 1)),
+                          _td_store_parse_kind (_td_pg_get_text (res, row, 1)),
                           _td_pg_get_text (res, row, 2), _td_pg_get_text (res, row, 3),
                           _td_pg_get_text (res, row, 4), _td_pg_get_text (res, row, 5),
                           _td_pg_get_text (res, row, 6),
-                          parse_priority (_td_pg_get_text (res, row, 7)),
+                          _td_store_parse_priority (_td_pg_get_text (res, row, 7)),
                           _td_pg_get_int (res, row, 8),
                           state,
                           state == TD_REMINDER_SNOOZED ? _td_pg_get_int (res, row, 10) : 0,
@@ -306,7 +251,7 @@ td_pg_store_add_reminder (TdStore               *store,
 
   if (out_duplicate != NULL)
     *out_duplicate = FALSE;
-  if (!check_reminder (reminder, error))
+  if (!_td_store_check_reminder (reminder, error))
     return NULL;
 
   key = reminder->idempotency_key;
@@ -396,7 +341,7 @@ td_pg_store_list_recipients (TdStore *store, gint64 rid, GError **error)
 
       recipient->user_id = _td_pg_get_int (res, i, 0);
       recipient->login = _td_pg_dup (res, i, 1);
-      recipient->state = parse_state (_td_pg_get_text (res, i, 2));
+      recipient->state = _td_store_parse_state (_td_pg_get_text (res, i, 2));
       recipient->until_ms = recipient->state == TD_REMINDER_SNOOZED ? _td_pg_get_int (res, i, 3)
                                                                     : 0;
       recipient->read = _td_pg_get_int (res, i, 4) != 0;
@@ -431,13 +376,6 @@ td_pg_store_user_reminders (TdStore *store,
   return reminders;
 }
 
-static void
-set_not_recipient (GError **error, gint64 rid, gint64 user_id)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
-               "No reminder %" G_GINT64_FORMAT " for user %" G_GINT64_FORMAT, rid, user_id);
-}
-
 static TdReminder *
 td_pg_store_get_user_reminder (TdStore *store,
                                gint64   rid,
@@ -455,7 +393,7 @@ td_pg_store_get_user_reminder (TdStore *store,
     return NULL;
   if (PQntuples (res) == 0)
     {
-      set_not_recipient (error, rid, user_id);
+      _td_store_set_not_recipient (error, rid, user_id);
       return NULL;
     }
   return user_reminder_from_row (res, 0);
@@ -497,10 +435,10 @@ td_pg_store_update_reminder (TdStore          *store,
       return NULL;
     if (PQntuples (res) == 0)
       {
-        set_not_recipient (error, rid, user_id);
+        _td_store_set_not_recipient (error, rid, user_id);
         return NULL;
       }
-    state = parse_state (_td_pg_get_text (res, 0, 0));
+    state = _td_store_parse_state (_td_pg_get_text (res, 0, 0));
     until = _td_pg_get_int (res, 0, 1);
   }
 

@@ -174,46 +174,19 @@ step_int (TdSqliteStore *self, TdStmt *stmt, const char *op, GError **error)
 
 /* ---- reminders ---- */
 
-static TdReminderKind
-parse_kind (const char *text)
-{
-  TdReminderKind kind = TD_REMINDER_KIND_REMINDER;
-
-  td_reminder_kind_from_string (text, &kind);
-  return kind;
-}
-
-static TdPriority
-parse_priority (const char *text)
-{
-  TdPriority priority = TD_PRIORITY_NORMAL;
-
-  td_priority_from_string (text, &priority);
-  return priority;
-}
-
-static TdReminderState
-parse_state (const char *text)
-{
-  TdReminderState state = TD_REMINDER_OPEN;
-
-  td_reminder_state_from_string (text, &state);
-  return state;
-}
-
 static TdStoreReminder *
 reminder_from_row (TdStmt *stmt)
 {
   TdStoreReminder *reminder = g_new0 (TdStoreReminder, 1);
 
   reminder->rid = sqlite3_column_int64 (stmt, 0);
-  reminder->kind = parse_kind (column_text (stmt, 1));
+  reminder->kind = _td_store_parse_kind (column_text (stmt, 1));
   reminder->source = _td_column_dup (stmt, 2);
   reminder->title = _td_column_dup (stmt, 3);
   reminder->body = _td_column_dup (stmt, 4);
   reminder->link = _td_column_dup (stmt, 5);
   reminder->category = _td_column_dup (stmt, 6);
-  reminder->priority = parse_priority (column_text (stmt, 7));
+  reminder->priority = _td_store_parse_priority (column_text (stmt, 7));
   reminder->time_ms = sqlite3_column_int64 (stmt, 8);
   reminder->api_key_id = sqlite3_column_int64 (stmt, 9);
   reminder->sender_id = sqlite3_column_int64 (stmt, 10);
@@ -225,14 +198,14 @@ reminder_from_row (TdStmt *stmt)
 static TdReminder *
 user_reminder_from_row (TdStmt *stmt)
 {
-  TdReminderState state = parse_state (column_text (stmt, 9));
+  TdReminderState state = _td_store_parse_state (column_text (stmt, 9));
 
   return td_reminder_new (sqlite3_column_int64 (stmt, 0),
-                          parse_kind (column_text (stmt, 1)),
+                          _td_store_parse_kind (column_text (stmt, 1)),
                           column_text (stmt, 2), column_text (stmt, 3),
                           column_text (stmt, 4), column_text (stmt, 5),
                           column_text (stmt, 6),
-                          parse_priority (column_text (stmt, 7)),
+                          _td_store_parse_priority (column_text (stmt, 7)),
                           sqlite3_column_int64 (stmt, 8),
                           state,
                           state == TD_REMINDER_SNOOZED ? sqlite3_column_int64 (stmt, 10) : 0,
@@ -261,34 +234,6 @@ td_sqlite_store_get_reminder (TdStore *store, gint64 rid, GError **error)
   return reminder_from_row (stmt);
 }
 
-static gboolean
-check_reminder (const TdStoreReminder *reminder, GError **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (!_td_store_check_name (reminder->source, "reminder source", FALSE, error))
-    return FALSE;
-  if (!_td_store_check_field (td_proto_validate_title (reminder->title, &local_error),
-                    "reminder title", local_error, error))
-    return FALSE;
-  if (reminder->body != NULL && *reminder->body != '\0' &&
-      !_td_store_check_field (td_proto_validate_body (reminder->body, &local_error),
-                    "reminder body", local_error, error))
-    return FALSE;
-  if (reminder->link != NULL && *reminder->link != '\0' &&
-      !_td_store_check_field (td_proto_validate_link (reminder->link, &local_error),
-                    "reminder link", local_error, error))
-    return FALSE;
-  if (reminder->category != NULL && *reminder->category != '\0' &&
-      !_td_store_check_field (td_proto_validate_category (reminder->category, &local_error),
-                    "reminder category", local_error, error))
-    return FALSE;
-  if (reminder->idempotency_key != NULL &&
-      !_td_store_check_name (reminder->idempotency_key, "idempotency key", TRUE, error))
-    return FALSE;
-  return TRUE;
-}
-
 static TdStoreReminder *
 td_sqlite_store_add_reminder (TdStore               *store,
                               const TdStoreReminder *reminder,
@@ -307,7 +252,7 @@ td_sqlite_store_add_reminder (TdStore               *store,
 
   if (out_duplicate != NULL)
     *out_duplicate = FALSE;
-  if (!check_reminder (reminder, error))
+  if (!_td_store_check_reminder (reminder, error))
     return NULL;
 
   key = reminder->idempotency_key;
@@ -405,7 +350,7 @@ td_sqlite_store_list_recipients (TdStore *store, gint64 rid, GError **error)
       recipient = g_new0 (TdStoreRecipient, 1);
       recipient->user_id = sqlite3_column_int64 (stmt, 0);
       recipient->login = _td_column_dup (stmt, 1);
-      recipient->state = parse_state (column_text (stmt, 2));
+      recipient->state = _td_store_parse_state (column_text (stmt, 2));
       recipient->until_ms = recipient->state == TD_REMINDER_SNOOZED
                             ? sqlite3_column_int64 (stmt, 3) : 0;
       recipient->read = sqlite3_column_int (stmt, 4) != 0;
@@ -447,13 +392,6 @@ td_sqlite_store_user_reminders (TdStore *store,
   return g_steal_pointer (&reminders);
 }
 
-static void
-set_not_recipient (GError **error, gint64 rid, gint64 user_id)
-{
-  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
-               "No reminder %" G_GINT64_FORMAT " for user %" G_GINT64_FORMAT, rid, user_id);
-}
-
 static TdReminder *
 td_sqlite_store_get_user_reminder (TdStore *store,
                                    gint64   rid,
@@ -473,7 +411,7 @@ td_sqlite_store_get_user_reminder (TdStore *store,
     return NULL;
   if (!row)
     {
-      set_not_recipient (error, rid, user_id);
+      _td_store_set_not_recipient (error, rid, user_id);
       return NULL;
     }
   return user_reminder_from_row (stmt);
@@ -516,10 +454,10 @@ td_sqlite_store_update_reminder (TdStore          *store,
       return NULL;
     if (!row)
       {
-        set_not_recipient (error, rid, user_id);
+        _td_store_set_not_recipient (error, rid, user_id);
         return NULL;
       }
-    state = parse_state (column_text (stmt, 0));
+    state = _td_store_parse_state (column_text (stmt, 0));
     until = sqlite3_column_int64 (stmt, 1);
   }
 

@@ -39,6 +39,19 @@ void     _td_store_set_unknown_login (GError **error, const char *login);
 void     _td_store_set_unknown_id    (GError **error, gint64 id);
 void     _td_store_set_unknown_group (GError **error, gint64 group_id);
 
+/* A reminder's fields before it is stored: source, title, body, link,
+ * category and idempotency key by the protocol's rules. */
+gboolean        _td_store_check_reminder     (const TdStoreReminder *reminder, GError **error);
+/* Stored text of a reminder's kind, priority and state; unknown text
+ * reads as the default (reminder, normal, open). */
+TdReminderKind  _td_store_parse_kind         (const char *text);
+TdPriority      _td_store_parse_priority     (const char *text);
+TdReminderState _td_store_parse_state        (const char *text);
+/* NOT_FOUND for a reminder @user_id did not receive. */
+void            _td_store_set_not_recipient  (GError **error, gint64 rid, gint64 user_id);
+/* A read mark names a peer or a group, exactly one. */
+gboolean        _td_store_check_conversation (gint64 peer_user_id, gint64 group_id, GError **error);
+
 /* Reverses @messages in place (history is read newest first). */
 void     _td_store_messages_reverse  (GPtrArray *messages);
 /* Fills a 1:1 send result: the sender's copy, and the recipient's (the

@@ -978,3 +978,79 @@ _td_store_fill_send_result (TdStoreSendResult *out,
                                 : td_message_with_seq (out->sender_copy, recipient_seq);
   out->duplicate = duplicate;
 }
+
+/* ---- reminders and read marks, the same in every backend ---- */
+
+gboolean
+_td_store_check_reminder (const TdStoreReminder *reminder, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!_td_store_check_name (reminder->source, "reminder source", FALSE, error))
+    return FALSE;
+  if (!_td_store_check_field (td_proto_validate_title (reminder->title, &local_error),
+                              "reminder title", local_error, error))
+    return FALSE;
+  if (reminder->body != NULL && *reminder->body != '\0' &&
+      !_td_store_check_field (td_proto_validate_body (reminder->body, &local_error),
+                              "reminder body", local_error, error))
+    return FALSE;
+  if (reminder->link != NULL && *reminder->link != '\0' &&
+      !_td_store_check_field (td_proto_validate_link (reminder->link, &local_error),
+                              "reminder link", local_error, error))
+    return FALSE;
+  if (reminder->category != NULL && *reminder->category != '\0' &&
+      !_td_store_check_field (td_proto_validate_category (reminder->category, &local_error),
+                              "reminder category", local_error, error))
+    return FALSE;
+  if (reminder->idempotency_key != NULL &&
+      !_td_store_check_name (reminder->idempotency_key, "idempotency key", TRUE, error))
+    return FALSE;
+  return TRUE;
+}
+
+TdReminderKind
+_td_store_parse_kind (const char *text)
+{
+  TdReminderKind kind = TD_REMINDER_KIND_REMINDER;
+
+  td_reminder_kind_from_string (text, &kind);
+  return kind;
+}
+
+TdPriority
+_td_store_parse_priority (const char *text)
+{
+  TdPriority priority = TD_PRIORITY_NORMAL;
+
+  td_priority_from_string (text, &priority);
+  return priority;
+}
+
+TdReminderState
+_td_store_parse_state (const char *text)
+{
+  TdReminderState state = TD_REMINDER_OPEN;
+
+  td_reminder_state_from_string (text, &state);
+  return state;
+}
+
+void
+_td_store_set_not_recipient (GError **error, gint64 rid, gint64 user_id)
+{
+  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND,
+               "No reminder %" G_GINT64_FORMAT " for user %" G_GINT64_FORMAT, rid, user_id);
+}
+
+gboolean
+_td_store_check_conversation (gint64 peer_user_id, gint64 group_id, GError **error)
+{
+  if ((peer_user_id > 0) != (group_id > 0) && peer_user_id >= 0 && group_id >= 0)
+    return TRUE;
+
+  g_set_error (error, TD_STORE_ERROR, TD_STORE_ERROR_INVALID,
+               "A read mark needs either a peer (%" G_GINT64_FORMAT ") or a group (%"
+               G_GINT64_FORMAT "), not both or neither", peer_user_id, group_id);
+  return FALSE;
+}
