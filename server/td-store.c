@@ -451,31 +451,13 @@ td_store_set_cursors (TdStore              *self,
                       guint                 n,
                       GError              **error)
 {
-  TdStoreInterface *iface;
-
-  g_return_val_if_fail (TD_IS_STORE (self), FALSE);
+  STORE_IFACE_CHECK (self, set_cursors, FALSE);
   g_return_val_if_fail (updates != NULL || n == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (n == 0)
     return TRUE;
-  iface = TD_STORE_GET_IFACE (self);
-  if (iface->set_cursors != NULL)
-    return iface->set_cursors (self, updates, n, error);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      if (!td_store_set_cursor (self, updates[i].user_id, updates[i].device, updates[i].seq,
-                                &local_error) &&
-          !g_error_matches (local_error, TD_STORE_ERROR, TD_STORE_ERROR_NOT_FOUND))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
-  return TRUE;
+  return TD_STORE_GET_IFACE (self)->set_cursors (self, updates, n, error);
 }
 
 TdGroup *

@@ -335,8 +335,7 @@ struct _TdStoreInterface
    * mailbox; the same (user, device) twice keeps the highest seq).
    * Entries of users that no longer exist are skipped, not an error: the
    * server writes the acks of many sessions at once and one deleted user
-   * must not lose the others' cursors.  May be NULL in a backend: the
-   * wrapper then calls set_cursor for each entry. */
+   * must not lose the others' cursors. */
   gboolean     (*set_cursors)       (TdStore *self, const TdCursorUpdate *updates, guint n,
                                      GError **error);
 };
